@@ -1,0 +1,1 @@
+"""Microscope: queue-based performance diagnosis for network functions."""

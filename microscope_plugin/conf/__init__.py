@@ -1,0 +1,24 @@
+"""oslo.config option groups for Microscope.
+
+Each module in this package owns one option group and exposes
+``register_opts(conf)`` and ``list_opts()``.  :func:`register_all` wires
+them into a ``ConfigOpts`` object; :mod:`microscope_plugin.conf.opts`
+exposes them to ``oslo-config-generator``.
+"""
+from oslo_config import cfg
+
+from microscope_plugin.conf import paths
+from microscope_plugin.conf import emulator
+
+MODULES = (paths, emulator)
+
+CONF = cfg.CONF
+
+
+def register_all(conf=CONF):
+    for module in MODULES:
+        module.register_opts(conf)
+    return conf
+
+
+register_all(CONF)

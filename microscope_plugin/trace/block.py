@@ -1,0 +1,332 @@
+"""Encode and decode one self-contained block of the record format (v1).
+
+Layout of the (uncompressed) payload, documented in docs/record-format.md:
+
+    u8  n_streams, then n_streams x (u16 port, u16 queue, u8 direction)
+    burst timestamps   zigzag varints, first relative to first_tsc, then deltas
+    burst stream index u8 each
+    burst counts       varints
+    burst max_pkts     varints (rx: packets the NF asked for; tx: 0)
+    packet codes       u8 each: bits 0-1 kind, bit 2 has_tuple
+    literal IPIDs      u16 byte planes, one per LITERAL packet
+    IPID references    zigzag varints, one per REF packet
+    tuple dictionary   u32 n, then src/dst u32, sport/dport u16 planes, proto u8
+    tuple indices      varints, one per packet with a tuple
+
+A REF packet (always in a tx burst) carries the IPID of an earlier IPv4 rx
+packet of the same block: reference j names rx ordinal r_j and is stored as
+r_j - r_(j-1) - 1 (r_(-1) = -1), so an NF that forwards in arrival order
+costs one zero byte per forwarded packet before compression.
+
+A SUCCESSOR packet (IPv4 with a tuple) carries the IPID of the previous
+packet of the block with the same source address plus one (mod 2^16):
+IPIDs are per-host counters, so a tap that records tuples stores almost
+no IPIDs.  Decoding order: literals, then successors, then references.
+"""
+import struct
+import zlib
+
+import numpy as np
+
+from microscope_plugin.trace import codec
+from microscope_plugin.trace import format as fmt
+from microscope_plugin.trace.records import Bursts, Packets
+
+
+def _stream_table(bursts):
+    key = (bursts.port.astype(np.uint64) << np.uint64(24)) \
+        | (bursts.queue.astype(np.uint64) << np.uint64(8)) \
+        | bursts.direction.astype(np.uint64)
+    uniq, index = np.unique(key, return_inverse=True)
+    if len(uniq) > 255:
+        raise ValueError('a block may hold at most 255 (port, queue, '
+                         'direction) streams, got %d' % len(uniq))
+    table = b''.join(fmt.STREAM.pack(int(k >> np.uint64(24)),
+                                     int((k >> np.uint64(8)) & np.uint64(0xFFFF)),
+                                     int(k & np.uint64(0xFF))) for k in uniq)
+    return bytes([len(uniq)]) + table, index.astype(np.uint8)
+
+
+def _ipid_codes(bursts, packets):
+    """Per-packet kind, literal IPIDs and reference deltas (vectorised)."""
+    n = len(packets)
+    direction = np.repeat(bursts.direction, bursts.count.astype(np.int64))
+    ipv4 = packets.ipv4
+    rx4 = ipv4 & (direction == fmt.DIR_RX)
+    rx_ord = np.cumsum(rx4) - 1
+    pos = np.arange(n, dtype=np.int64)
+    ipid = packets.ipid.astype(np.int64)
+    order = np.lexsort((pos, ipid))
+    base = ipid[order] * (n + 1)
+    key = base + np.where(rx4[order], rx_ord[order] + 1, 0)
+    last = np.empty(n, dtype=np.int64)
+    last[order] = np.maximum.accumulate(key) - base - 1
+    is_ref = ipv4 & (direction == fmt.DIR_TX) & (last >= 0)
+    kind = np.where(ipv4, fmt.KIND_LITERAL, fmt.KIND_NOT_IPV4).astype(np.uint8)
+    kind[is_ref] = fmt.KIND_REF
+    r = last[is_ref]
+    deltas = np.diff(r, prepend=-1) - 1
+    kind[_successors(packets, kind)] = fmt.KIND_SUCCESSOR
+    literal = packets.ipid[kind == fmt.KIND_LITERAL]
+    return kind, literal, deltas
+
+
+def _successor_order(packets, kind):
+    """Positions of the successor-chain candidates, grouped by source
+    address and in block order within a group, and group-start flags."""
+    cand = np.flatnonzero(packets.has_tuple & (kind != fmt.KIND_REF)
+                          & (kind != fmt.KIND_NOT_IPV4))
+    order = cand[np.lexsort((cand, packets.src[cand]))]
+    start = np.ones(order.size, dtype=bool)
+    start[1:] = packets.src[order][1:] != packets.src[order][:-1]
+    return order, start
+
+
+def _successors(packets, kind):
+    """Mask of packets whose IPID is the previous same-source IPID + 1.
+
+    IPIDs are per-source-host counters, so at a tap that records tuples
+    most packets continue their host's sequence (KIND_SUCCESSOR).
+    """
+    mask = np.zeros(len(packets), dtype=bool)
+    order, start = _successor_order(packets, kind)
+    if order.size:
+        ip = packets.ipid[order].astype(np.int64)
+        succ = np.zeros(order.size, dtype=bool)
+        succ[1:] = ~start[1:] & (ip[1:] == (ip[:-1] + 1) & 0xFFFF)
+        mask[order[succ]] = True
+    return mask
+
+
+def _tuple_dict(packets):
+    sel = np.flatnonzero(packets.has_tuple)
+    if sel.size == 0:
+        return struct.pack('<I', 0), b''
+    k1 = (packets.src[sel].astype(np.uint64) << np.uint64(32)) \
+        | packets.dst[sel].astype(np.uint64)
+    k2 = (packets.sport[sel].astype(np.uint64) << np.uint64(24)) \
+        | (packets.dport[sel].astype(np.uint64) << np.uint64(8)) \
+        | packets.proto[sel].astype(np.uint64)
+    order = np.lexsort((k2, k1))
+    new = np.ones(sel.size, dtype=bool)
+    new[1:] = (k1[order][1:] != k1[order][:-1]) | (k2[order][1:] != k2[order][:-1])
+    group = np.cumsum(new) - 1
+    inverse = np.empty(sel.size, dtype=np.int64)
+    inverse[order] = group
+    first = np.full(group[-1] + 1, sel.size, dtype=np.int64)
+    np.minimum.at(first, inverse, np.arange(sel.size))
+    rank = np.empty_like(first)
+    rank[np.argsort(first, kind='stable')] = np.arange(first.size)
+    idx = rank[inverse]
+    reps = sel[np.sort(first)]
+    d = struct.pack('<I', reps.size)
+    d += codec.planes_encode(packets.src[reps], 4)
+    d += codec.planes_encode(packets.dst[reps], 4)
+    d += codec.planes_encode(packets.sport[reps], 2)
+    d += codec.planes_encode(packets.dport[reps], 2)
+    d += packets.proto[reps].astype(np.uint8).tobytes()
+    return d, codec.varint_encode(idx)
+
+
+def encode_block(bursts, packets, dropped_packets=0, dropped_bursts=0,
+                 compress=True, level=6):
+    """Return the bytes of one block holding ``bursts`` and their packets."""
+    nb, npk = len(bursts), len(packets)
+    if int(bursts.count.sum(dtype=np.int64)) != npk:
+        raise ValueError('burst counts add up to %d packets, %d given'
+                         % (int(bursts.count.sum()), npk))
+    if np.any(packets.has_tuple & ~packets.ipv4):
+        raise ValueError('a 5-tuple is only recorded for IPv4 packets')
+    streams, stream_idx = _stream_table(bursts)
+    tsc = bursts.tsc.astype(np.uint64)
+    first_tsc = int(tsc[0]) if nb else 0
+    last_tsc = int(tsc.max()) if nb else 0
+    ts_delta = np.diff(tsc.astype(np.int64), prepend=np.int64(first_tsc))
+    kind, literal, deltas = _ipid_codes(bursts, packets)
+    codes = kind | np.where(packets.has_tuple, fmt.CODE_HAS_TUPLE, 0).astype(np.uint8)
+    tdict, tidx = _tuple_dict(packets)
+    payload = b''.join([
+        streams,
+        codec.varint_encode(codec.zigzag_encode(ts_delta)),
+        stream_idx.tobytes(),
+        codec.varint_encode(bursts.count),
+        codec.varint_encode(bursts.max_pkts),
+        codes.tobytes(),
+        codec.planes_encode(literal, 2),
+        codec.varint_encode(codec.zigzag_encode(deltas)),
+        tdict,
+        tidx,
+    ])
+    raw_size = len(payload)
+    codec_id = fmt.CODEC_RAW
+    if compress:
+        payload = zlib.compress(payload, level)
+        codec_id = fmt.CODEC_ZLIB
+    head = fmt.BLOCK_HEADER.pack(fmt.BLOCK_MAGIC, len(payload), raw_size, nb,
+                                 npk, int(packets.has_tuple.sum()), first_tsc,
+                                 last_tsc, dropped_packets, dropped_bursts,
+                                 codec_id)
+    crc = zlib.crc32(payload, zlib.crc32(head))
+    return head + fmt.BLOCK_CRC.pack(crc) + payload
+
+
+class _Cursor:
+    def __init__(self, buf, path, offset):
+        self.buf, self.pos, self.path, self.offset = buf, 0, path, offset
+
+    def fail(self, reason):
+        raise fmt.RecordFormatError(self.path, self.offset, reason)
+
+    def take(self, n, what):
+        if self.pos + n > len(self.buf):
+            self.fail('%s: payload ends early' % what)
+        out = self.buf[self.pos:self.pos + n]
+        self.pos += n
+        return out
+
+    def varints(self, count, what):
+        try:
+            v, used = codec.varint_decode(self.buf[self.pos:], count, what)
+        except codec.CodecError as e:
+            self.fail(str(e))
+        self.pos += used
+        return v
+
+    def planes(self, count, width, what):
+        try:
+            v, used = codec.planes_decode(self.buf[self.pos:], count, width, what)
+        except codec.CodecError as e:
+            self.fail(str(e))
+        self.pos += used
+        return v
+
+
+def _resolve_successors(cur, packets, kind):
+    order, start = _successor_order(packets, kind)
+    if not order.size:
+        return
+    succ = kind[order] == fmt.KIND_SUCCESSOR
+    if np.any(succ & start):
+        cur.fail('a successor-coded packet starts its source\'s chain')
+    i = np.arange(order.size)
+    anchor = np.maximum.accumulate(np.where(succ, 0, i))
+    ipid = packets.ipid[order[anchor]].astype(np.int64) + (i - anchor)
+    packets.ipid[order] = (ipid & 0xFFFF).astype(np.uint16)
+
+
+def decode_block(buf, offset, path):
+    """Decode the block starting at ``buf[offset:]``.
+
+    Returns ``(bursts, packets, dropped_packets, dropped_bursts, size)``.
+    Raises :class:`RecordFormatError` naming ``path`` and the block offset.
+    """
+    hsize = fmt.BLOCK_HEADER.size + fmt.BLOCK_CRC.size
+    if len(buf) - offset < hsize:
+        raise fmt.RecordFormatError(path, offset, 'truncated block header '
+                                    '(%d of %d bytes)' % (len(buf) - offset, hsize))
+    (magic, psize, raw_size, nb, npk, ntup, first_tsc, _last, dpk, dbu,
+     codec_id) = fmt.BLOCK_HEADER.unpack_from(buf, offset)
+    if magic != fmt.BLOCK_MAGIC:
+        raise fmt.RecordFormatError(path, offset, 'bad block magic %r' % magic)
+    if psize > fmt.MAX_BLOCK_PAYLOAD or raw_size > fmt.MAX_BLOCK_PAYLOAD:
+        raise fmt.RecordFormatError(path, offset, 'implausible block size %d'
+                                    % max(psize, raw_size))
+    start = offset + hsize
+    if len(buf) < start + psize:
+        raise fmt.RecordFormatError(path, offset, 'truncated block: payload '
+                                    'needs %d bytes, %d left'
+                                    % (psize, len(buf) - start))
+    stored = bytes(buf[start:start + psize])
+    (crc,) = fmt.BLOCK_CRC.unpack_from(buf, offset + fmt.BLOCK_HEADER.size)
+    head = bytes(buf[offset:offset + fmt.BLOCK_HEADER.size])
+    if zlib.crc32(stored, zlib.crc32(head)) != crc:
+        raise fmt.RecordFormatError(path, offset, 'block checksum mismatch')
+    if codec_id == fmt.CODEC_ZLIB:
+        try:
+            payload = zlib.decompress(stored)
+        except zlib.error as e:
+            raise fmt.RecordFormatError(path, offset, 'zlib: %s' % e)
+    elif codec_id == fmt.CODEC_RAW:
+        payload = stored
+    else:
+        raise fmt.RecordFormatError(path, offset, 'unknown codec %d' % codec_id)
+    if len(payload) != raw_size:
+        raise fmt.RecordFormatError(path, offset, 'payload is %d bytes, header '
+                                    'says %d' % (len(payload), raw_size))
+    bursts, packets = _decode_payload(_Cursor(payload, path, offset),
+                                      nb, npk, ntup, first_tsc)
+    return bursts, packets, dpk, dbu, hsize + psize
+
+
+def _decode_payload(cur, nb, npk, ntup, first_tsc):
+    (n_streams,) = cur.take(1, 'stream table')
+    table = np.frombuffer(cur.take(n_streams * fmt.STREAM.size, 'stream table'),
+                          dtype=np.dtype([('port', '<u2'), ('queue', '<u2'),
+                                          ('dir', 'u1')]))
+    ts = np.cumsum(codec.zigzag_decode(cur.varints(nb, 'burst timestamps')))
+    tsc = (ts + np.int64(first_tsc)).astype(np.uint64)
+    sidx = np.frombuffer(cur.take(nb, 'burst streams'), dtype=np.uint8)
+    if nb and sidx.max() >= n_streams:
+        cur.fail('burst stream index %d beyond %d streams'
+                 % (sidx.max(), n_streams))
+    count = cur.varints(nb, 'burst counts').astype(np.uint32)
+    max_pkts = cur.varints(nb, 'burst max_pkts').astype(np.uint32)
+    if int(count.sum(dtype=np.int64)) != npk:
+        cur.fail('burst counts add up to %d packets, header says %d'
+                 % (int(count.sum()), npk))
+    bursts = Bursts(tsc=tsc, port=table['port'][sidx].copy(),
+                    queue=table['queue'][sidx].copy(),
+                    direction=table['dir'][sidx].copy(),
+                    count=count, max_pkts=max_pkts)
+    codes = np.frombuffer(cur.take(npk, 'packet codes'), dtype=np.uint8)
+    kind = codes & fmt.CODE_KIND_MASK
+    if np.any(codes > (fmt.CODE_KIND_MASK | fmt.CODE_HAS_TUPLE)):
+        cur.fail('reserved bits set in packet codes')
+    has_tuple = (codes & fmt.CODE_HAS_TUPLE) != 0
+    if int(has_tuple.sum()) != ntup:
+        cur.fail('%d packets flag a tuple, header says %d'
+                 % (int(has_tuple.sum()), ntup))
+    lit = kind == fmt.KIND_LITERAL
+    ref = kind == fmt.KIND_REF
+    packets = Packets.zeros(npk)
+    packets.ipv4 = kind != fmt.KIND_NOT_IPV4
+    packets.has_tuple = has_tuple
+    packets.ipid[lit] = cur.planes(int(lit.sum()), 2, 'literal IPIDs')
+    direction = np.repeat(bursts.direction, count.astype(np.int64))
+    if np.any(ref & (direction != fmt.DIR_TX)):
+        cur.fail('an rx packet is coded as a reference')
+    if np.any((kind == fmt.KIND_SUCCESSOR) & ~has_tuple):
+        cur.fail('a successor-coded packet carries no tuple')
+    nref = int(ref.sum())
+    d = codec.zigzag_decode(cur.varints(nref, 'IPID references'))
+    (ndict,) = struct.unpack('<I', cur.take(4, 'tuple dictionary'))
+    if ndict > max(ntup, 0):
+        cur.fail('tuple dictionary of %d entries for %d tuples' % (ndict, ntup))
+    src = cur.planes(ndict, 4, 'tuple src')
+    dst = cur.planes(ndict, 4, 'tuple dst')
+    sport = cur.planes(ndict, 2, 'tuple sport')
+    dport = cur.planes(ndict, 2, 'tuple dport')
+    proto = np.frombuffer(cur.take(ndict, 'tuple proto'), dtype=np.uint8)
+    idx = cur.varints(ntup, 'tuple indices').astype(np.int64)
+    if ntup and (idx.max() >= ndict):
+        cur.fail('tuple index %d beyond dictionary of %d' % (idx.max(), ndict))
+    if np.any(has_tuple & ~packets.ipv4):
+        cur.fail('a non-IPv4 packet carries a tuple')
+    packets.src[has_tuple] = src[idx]
+    packets.dst[has_tuple] = dst[idx]
+    packets.sport[has_tuple] = sport[idx]
+    packets.dport[has_tuple] = dport[idx]
+    packets.proto[has_tuple] = proto[idx]
+    _resolve_successors(cur, packets, kind)
+    if nref:
+        r = np.cumsum(d + 1) - 1
+        rx_pos = np.flatnonzero((kind != fmt.KIND_NOT_IPV4) & ~ref
+                                & (direction == fmt.DIR_RX))
+        if r.min() < 0 or r.max() >= rx_pos.size:
+            cur.fail('IPID reference outside the block\'s %d rx packets'
+                     % rx_pos.size)
+        packets.ipid[ref] = packets.ipid[rx_pos[r]]
+    if cur.pos != len(cur.buf):
+        cur.fail('%d unexpected bytes after the last column'
+                 % (len(cur.buf) - cur.pos))
+    return bursts, packets
