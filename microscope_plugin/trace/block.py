@@ -3,7 +3,8 @@
 Layout of the (uncompressed) payload, documented in docs/record-format.md:
 
     u8  n_streams, then n_streams x (u16 port, u16 queue, u8 direction)
-    burst timestamps   zigzag varints, first relative to first_tsc, then deltas
+    burst timestamps   varints, first relative to first_tsc, then deltas
+                       (timestamps never decrease within a block)
     burst stream index u8 each
     burst counts       varints
     burst max_pkts     varints (rx: packets the NF asked for; tx: 0)
@@ -11,7 +12,9 @@ Layout of the (uncompressed) payload, documented in docs/record-format.md:
     literal IPIDs      u16 byte planes, one per LITERAL packet
     IPID references    zigzag varints, one per REF packet
     tuple dictionary   u32 n, then src/dst u32, sport/dport u16 planes, proto u8
-    tuple indices      varints, one per packet with a tuple
+    tuple references   varints, one per packet with a tuple: 0 = next
+                       dictionary entry, d > 0 = the tuple of the d-th
+                       previous packet with a tuple
 
 A REF packet (always in a tx burst) carries the IPID of an earlier IPv4 rx
 packet of the same block: reference j names rx ordinal r_j and is stored as
@@ -27,6 +30,7 @@ import struct
 import zlib
 
 import numpy as np
+from numba import njit
 
 from microscope_plugin.trace import codec
 from microscope_plugin.trace import format as fmt
@@ -47,20 +51,27 @@ def _stream_table(bursts):
     return bytes([len(uniq)]) + table, index.astype(np.uint8)
 
 
+@njit(cache=True)
+def _last_rx(ipid, rx4):
+    """For each packet, the ordinal of the latest earlier IPv4 rx packet
+    of the block with the same IPID, or -1 (one pass, a 64K table)."""
+    table = np.full(65536, -1, np.int64)
+    last = np.empty(ipid.size, np.int64)
+    ordinal = 0
+    for i in range(ipid.size):
+        last[i] = table[ipid[i]]
+        if rx4[i]:
+            table[ipid[i]] = ordinal
+            ordinal += 1
+    return last
+
+
 def _ipid_codes(bursts, packets):
-    """Per-packet kind, literal IPIDs and reference deltas (vectorised)."""
-    n = len(packets)
+    """Per-packet kind, literal IPIDs and reference deltas."""
     direction = np.repeat(bursts.direction, bursts.count.astype(np.int64))
     ipv4 = packets.ipv4
     rx4 = ipv4 & (direction == fmt.DIR_RX)
-    rx_ord = np.cumsum(rx4) - 1
-    pos = np.arange(n, dtype=np.int64)
-    ipid = packets.ipid.astype(np.int64)
-    order = np.lexsort((pos, ipid))
-    base = ipid[order] * (n + 1)
-    key = base + np.where(rx4[order], rx_ord[order] + 1, 0)
-    last = np.empty(n, dtype=np.int64)
-    last[order] = np.maximum.accumulate(key) - base - 1
+    last = _last_rx(packets.ipid, rx4)
     is_ref = ipv4 & (direction == fmt.DIR_TX) & (last >= 0)
     kind = np.where(ipv4, fmt.KIND_LITERAL, fmt.KIND_NOT_IPV4).astype(np.uint8)
     kind[is_ref] = fmt.KIND_REF
@@ -99,6 +110,9 @@ def _successors(packets, kind):
 
 
 def _tuple_dict(packets):
+    """Dictionary of distinct 5-tuples (first-use order) and, per packet
+    with a tuple, its back-distance: 0 = next dictionary entry, d > 0 =
+    same tuple as the d-th previous packet that has one."""
     sel = np.flatnonzero(packets.has_tuple)
     if sel.size == 0:
         return struct.pack('<I', 0), b''
@@ -107,25 +121,34 @@ def _tuple_dict(packets):
     k2 = (packets.sport[sel].astype(np.uint64) << np.uint64(24)) \
         | (packets.dport[sel].astype(np.uint64) << np.uint64(8)) \
         | packets.proto[sel].astype(np.uint64)
-    order = np.lexsort((k2, k1))
+    order = np.lexsort((np.arange(sel.size), k2, k1))
     new = np.ones(sel.size, dtype=bool)
     new[1:] = (k1[order][1:] != k1[order][:-1]) | (k2[order][1:] != k2[order][:-1])
-    group = np.cumsum(new) - 1
-    inverse = np.empty(sel.size, dtype=np.int64)
-    inverse[order] = group
-    first = np.full(group[-1] + 1, sel.size, dtype=np.int64)
-    np.minimum.at(first, inverse, np.arange(sel.size))
-    rank = np.empty_like(first)
-    rank[np.argsort(first, kind='stable')] = np.arange(first.size)
-    idx = rank[inverse]
-    reps = sel[np.sort(first)]
+    dist = np.zeros(sel.size, dtype=np.int64)
+    dist[order[1:]] = np.where(new[1:], 0, order[1:] - order[:-1])
+    reps = sel[np.sort(order[new])]
     d = struct.pack('<I', reps.size)
     d += codec.planes_encode(packets.src[reps], 4)
     d += codec.planes_encode(packets.dst[reps], 4)
     d += codec.planes_encode(packets.sport[reps], 2)
     d += codec.planes_encode(packets.dport[reps], 2)
     d += packets.proto[reps].astype(np.uint8).tobytes()
-    return d, codec.varint_encode(idx)
+    return d, codec.varint_encode(dist)
+
+
+def _tuple_index(dist):
+    """Dictionary index of each tuple from back-distances (vectorised:
+    pointer jumping until every chain reaches its dictionary entry)."""
+    n = dist.size
+    new = dist == 0
+    entry = np.cumsum(new) - 1
+    ptr = np.arange(n) - dist
+    while True:
+        nxt = ptr[ptr]
+        if np.array_equal(nxt, ptr):
+            break
+        ptr = nxt
+    return entry[ptr]
 
 
 def encode_block(bursts, packets, dropped_packets=0, dropped_bursts=0,
@@ -142,12 +165,17 @@ def encode_block(bursts, packets, dropped_packets=0, dropped_bursts=0,
     first_tsc = int(tsc[0]) if nb else 0
     last_tsc = int(tsc.max()) if nb else 0
     ts_delta = np.diff(tsc.astype(np.int64), prepend=np.int64(first_tsc))
+    if np.any(ts_delta < 0):
+        bad = int(np.argmax(ts_delta < 0))
+        raise ValueError('burst %d of the block is older than burst %d: '
+                         'timestamps must not decrease within a block '
+                         '(write one block per producer)' % (bad, bad - 1))
     kind, literal, deltas = _ipid_codes(bursts, packets)
     codes = kind | np.where(packets.has_tuple, fmt.CODE_HAS_TUPLE, 0).astype(np.uint8)
     tdict, tidx = _tuple_dict(packets)
     payload = b''.join([
         streams,
-        codec.varint_encode(codec.zigzag_encode(ts_delta)),
+        codec.varint_encode(ts_delta),
         stream_idx.tobytes(),
         codec.varint_encode(bursts.count),
         codec.varint_encode(bursts.max_pkts),
@@ -263,8 +291,7 @@ def _decode_payload(cur, nb, npk, ntup, first_tsc):
     table = np.frombuffer(cur.take(n_streams * fmt.STREAM.size, 'stream table'),
                           dtype=np.dtype([('port', '<u2'), ('queue', '<u2'),
                                           ('dir', 'u1')]))
-    ts = np.cumsum(codec.zigzag_decode(cur.varints(nb, 'burst timestamps')))
-    tsc = (ts + np.int64(first_tsc)).astype(np.uint64)
+    tsc = np.cumsum(cur.varints(nb, 'burst timestamps')) + np.uint64(first_tsc)
     sidx = np.frombuffer(cur.take(nb, 'burst streams'), dtype=np.uint8)
     if nb and sidx.max() >= n_streams:
         cur.fail('burst stream index %d beyond %d streams'
@@ -307,9 +334,13 @@ def _decode_payload(cur, nb, npk, ntup, first_tsc):
     sport = cur.planes(ndict, 2, 'tuple sport')
     dport = cur.planes(ndict, 2, 'tuple dport')
     proto = np.frombuffer(cur.take(ndict, 'tuple proto'), dtype=np.uint8)
-    idx = cur.varints(ntup, 'tuple indices').astype(np.int64)
-    if ntup and (idx.max() >= ndict):
-        cur.fail('tuple index %d beyond dictionary of %d' % (idx.max(), ndict))
+    dist = cur.varints(ntup, 'tuple references').astype(np.int64)
+    if np.any(dist > np.arange(ntup)):
+        cur.fail('tuple reference before the first tuple of the block')
+    if int((dist == 0).sum()) != ndict:
+        cur.fail('%d new tuples for a dictionary of %d'
+                 % (int((dist == 0).sum()), ndict))
+    idx = _tuple_index(dist)
     if np.any(has_tuple & ~packets.ipv4):
         cur.fail('a non-IPv4 packet carries a tuple')
     packets.src[has_tuple] = src[idx]

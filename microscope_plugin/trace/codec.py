@@ -9,6 +9,7 @@
 Everything works on whole numpy arrays; nothing loops per value.
 """
 import numpy as np
+from numba import njit
 
 MAX_VARINT_BYTES = 10
 
@@ -28,25 +29,30 @@ def zigzag_decode(values):
             ^ -(u & np.uint64(1)).astype(np.int64))
 
 
+@njit(cache=True)
+def _varint_encode(v):
+    out = np.empty(v.size * MAX_VARINT_BYTES, np.uint8)
+    j = 0
+    for i in range(v.size):
+        x = v[i]
+        while x >= 0x80:
+            out[j] = np.uint8((x & 0x7F) | 0x80)
+            x >>= 7
+            j += 1
+        out[j] = np.uint8(x)
+        j += 1
+    return out[:j]
+
+
 def varint_encode(values):
-    """Encode non-negative integers as concatenated LEB128 varints (bytes)."""
-    v = np.asarray(values, dtype=np.uint64)
+    """Encode non-negative integers as concatenated LEB128 varints (bytes).
+
+    The writer's only per-value loop, compiled; decoding stays numpy.
+    """
+    v = np.ascontiguousarray(values, dtype=np.uint64)
     if v.size == 0:
         return b''
-    nbytes = np.ones(v.shape, dtype=np.int64)
-    for k in range(1, MAX_VARINT_BYTES):
-        nbytes += v >= np.uint64(1) << np.uint64(7 * k)
-    ends = np.cumsum(nbytes)
-    starts = ends - nbytes
-    out = np.zeros(int(ends[-1]), dtype=np.uint8)
-    for k in range(MAX_VARINT_BYTES):
-        sel = nbytes > k
-        if not sel.any():
-            break
-        chunk = (v[sel] >> np.uint64(7 * k)) & np.uint64(0x7F)
-        more = (nbytes[sel] > k + 1).astype(np.uint64) << np.uint64(7)
-        out[starts[sel] + k] = (chunk | more).astype(np.uint8)
-    return out.tobytes()
+    return _varint_encode(v).tobytes()
 
 
 def varint_decode(buf, count, what='varint column'):
