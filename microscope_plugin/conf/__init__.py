@@ -6,6 +6,7 @@ them into a ``ConfigOpts`` object; :mod:`microscope_plugin.conf.opts`
 exposes them to ``oslo-config-generator``.
 """
 from oslo_config import cfg
+from oslo_log import log
 
 from microscope_plugin.conf import paths
 from microscope_plugin.conf import emulator
@@ -18,6 +19,7 @@ CONF = cfg.CONF
 def register_all(conf=CONF):
     for module in MODULES:
         module.register_opts(conf)
+    log.register_options(conf)
     return conf
 
 

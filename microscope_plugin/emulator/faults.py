@@ -107,7 +107,9 @@ def parse_faults(scenario):
 
 
 def random_faults(scenario, first_id=0):
-    """Faults drawn with the paper's ranges (§6.2), separated in time."""
+    """Faults drawn with the paper's ranges (§6.2), separated in time:
+    ``gap_ms`` apart from ``start_s``, or evenly over the rest of the run
+    when it is too short for that."""
     spec = scenario.random_faults
     if not spec:
         return []
@@ -125,9 +127,12 @@ def random_faults(scenario, first_id=0):
     start = _get(spec, 'start_s', field, default=0.1, lo=0) * 1e9
     gap = _get(spec, 'gap_ms', field, default=100.0, lo=0.001) * 1e6
     end = scenario.duration_s * 1e9
-    if kinds and start + gap * (len(kinds) - 1) >= end:
-        raise ScenarioError(field, '%d faults %g ms apart do not fit in %g s'
-                            % (len(kinds), gap / 1e6, scenario.duration_s))
+    if start >= end:
+        raise ScenarioError(field + '.start_s', 'after the end of the run '
+                            '(%g s)' % scenario.duration_s)
+    if kinds and start + gap * len(kinds) > end:
+        # a shortened run keeps its faults, spread evenly over what is left
+        gap = (end - start) / len(kinds)
     bp = spec.get('burst_packets', [500, 2500])
     iu = spec.get('interrupt_us', [500, 1000])
     tp = spec.get('bug_packets', [50, 150])

@@ -65,12 +65,15 @@ def build_traffic(scenario, rng):
         if model == 'caida':
             parts.append(traffic_mod.synthetic(spec, scenario.duration_s, rng, k,
                                                field))
+        elif model == 'flow':
+            parts.append(traffic_mod.single_flow(spec, scenario.duration_s, rng,
+                                                 k, field))
         elif model == 'pcap':
             parts.append(traffic_mod.from_pcap(spec, scenario.duration_s, k,
                                                field))
         else:
-            raise faults_mod.ScenarioError(field + '.model', 'expected caida or '
-                                           'pcap, got %r' % (model,))
+            raise faults_mod.ScenarioError(field + '.model', 'expected caida, flow '
+                                           'or pcap, got %r' % (model,))
     offset = 0
     for p in parts:
         p.flow += offset

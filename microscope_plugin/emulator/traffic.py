@@ -144,6 +144,31 @@ def synthetic(spec, duration_s, rng, source_index=0, field='traffic'):
                    inj=np.full(n, -1, dtype=np.int32))
 
 
+def single_flow(spec, duration_s, rng, source_index=0, field='traffic'):
+    """One 5-tuple flow at a constant rate (cross traffic, e.g. flow A of
+    Fig. 2): ``{model: flow, rate_mpps, flow: {src, dst, sport, dport,
+    proto}}``."""
+    from microscope_plugin.emulator.match import FlowMatch
+    from microscope_plugin.emulator.scenario import ScenarioError
+    extra = set(spec) - {'model', 'rate_mpps', 'flow'}
+    if extra:
+        raise ScenarioError(field, 'unknown field(s): %s' % ', '.join(sorted(extra)))
+    rate = float(spec.get('rate_mpps', 0.1)) * 1e6
+    if not rate > 0:
+        raise ScenarioError(field + '.rate_mpps', 'must be positive')
+    flow = spec.get('flow') or {}
+    m = FlowMatch.parse(flow, field + '.flow')
+    tup = m.sample(rng, 1)
+    t = np.arange(0.0, duration_s * 1e9, 1e9 / rate)
+    n = len(t)
+    return Traffic(t_ns=t, src=np.repeat(tup[0], n), dst=np.repeat(tup[1], n),
+                   sport=np.repeat(tup[2], n), dport=np.repeat(tup[3], n),
+                   proto=np.repeat(tup[4], n), flow=np.zeros(n, dtype=np.int64),
+                   source=np.full(n, source_index, dtype=np.int16),
+                   key=np.zeros(n, dtype=np.int64),
+                   inj=np.full(n, -1, dtype=np.int32))
+
+
 def from_pcap(spec, duration_s, source_index=0, field='traffic'):
     """Replay the IPv4 packets of a pcap (times rebased to 0, optionally
     sped up); keeps their real IPIDs."""
