@@ -88,7 +88,7 @@ def nf_columns(em, name, tick_ns=1):
                             tsc_hz=_tsc_hz(tick_ns),
                             anchor_tsc=base, anchor_unix_ns=EPOCH_NS,
                             role=fmt.ROLE_NF, flags=flags)
-    return header, bursts, packets
+    return header, bursts, packets, rows
 
 
 def source_columns(em, k, tick_ns=1):
@@ -112,7 +112,7 @@ def source_columns(em, k, tick_ns=1):
                             tsc_hz=_tsc_hz(tick_ns),
                             anchor_tsc=base, anchor_unix_ns=EPOCH_NS,
                             role=fmt.ROLE_SOURCE, flags=fmt.FLAG_TUPLES_TX)
-    return header, bursts, _packets(tr, rows, np.ones(len(rows), bool))
+    return header, bursts, _packets(tr, rows, np.ones(len(rows), bool)), rows
 
 
 def _tsc_hz(tick_ns):
@@ -123,20 +123,26 @@ def _tsc_hz(tick_ns):
 
 
 def write_outputs(em, out_dir, block_packets=65536, tick_ns=16, progress=None):
-    """Write record files, topology and summary; returns the file list."""
+    """Write record files and topology; returns the file list.
+
+    ``em.record_rows[name]`` receives the packet row of every packet
+    record of each file, in file order (written to the truth).
+    """
     say = progress or (lambda *a: None)
     rec_dir = os.path.join(out_dir, 'records')
     os.makedirs(rec_dir, exist_ok=True)
     written = []
     for k, s in enumerate(em.scenario.sources):
         if s.tap:
-            h, b, p = source_columns(em, k, tick_ns)
+            h, b, p, rows = source_columns(em, k, tick_ns)
+            em.record_rows[s.name] = rows
             path = os.path.join(rec_dir, s.name + '.msr')
             write_records(path, h, b, p, block_packets)
             written.append(path)
     for name in em.instances:
         say('write', name)
-        h, b, p = nf_columns(em, name, tick_ns)
+        h, b, p, rows = nf_columns(em, name, tick_ns)
+        em.record_rows[name] = rows
         path = os.path.join(rec_dir, name + '.msr')
         write_records(path, h, b, p, block_packets)
         written.append(path)

@@ -41,6 +41,7 @@ class Emulation:
     nf: dict                # instance name -> NFBursts
     stalls: dict            # instance name -> (starts, ends) incl. interrupts
     natural_stalls: dict
+    record_rows: dict = dataclasses.field(default_factory=dict)
 
     @property
     def instances(self):

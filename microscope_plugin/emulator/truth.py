@@ -137,8 +137,8 @@ def write_truth(em, truth, out_dir):
         proto=tr.proto, ipid=tr.ipid, source=tr.source, tap_index=tap_index,
         injected_by=tr.inj, path=em.path, arr_ns=_abs(em.arr),
         read_ns=_abs(em.read), dep_ns=_abs(em.dep), lost_hop=em.lost())
-    for name in names:
-        arrays['rx_rows/' + name] = em.nf[name].rx_seq.astype(np.int32)
+    for name, rows in em.record_rows.items():
+        arrays['records/' + name] = rows.astype(np.int32)
     if truth is not None:
         arrays.update(victim_fault=truth.victim_fault,
                       victim_hop=truth.victim_hop, extra_ns=truth.extra_ns)
