@@ -25,7 +25,7 @@ def _in_nf_relations(A, V):
     k = A.nf[rows]
     excess = (A.dep[rows] - A.read[rows]) * A.rate_pns[k]
     ints = np.zeros((len(rows), K.N_RI), dtype=np.int64)
-    ints[:, K.R_VICTIM] = rows
+    ints[:, K.R_VICTIM] = sel
     ints[:, K.R_CULPRIT] = k
     ints[:, K.R_KIND] = K.KIND_IN_NF
     ints[:, K.R_SET_NF] = k
@@ -51,9 +51,9 @@ def diagnose(trace, params=None, progress=None):
     say('victims', '%d victim hops (latency >= %.1f us, or lost)'
         % (len(V), V.threshold_ns / 1e3))
     t = time.perf_counter()
-    queue_rows = V.row[V.kind != victims_mod.KIND_IN_NF]
+    queued = np.flatnonzero(V.kind != victims_mod.KIND_IN_NF)
     ints, floats = diagnose_rows(
-        queue_rows, A.arr, A.read, A.dep, A.pkt, A.nf, A.acc_cum, A.pos,
+        V.row[queued], queued, A.arr, A.read, A.dep, A.pkt, A.nf, A.acc_cum, A.pos,
         A.nf_start, A.rb_t, A.rb_cum, A.rb_start, A.drain_t, A.drain_start,
         A.p_row, A.p_entry_t, A.p_entry_nf, A.rate_pns, params.max_depth,
         params.min_score)

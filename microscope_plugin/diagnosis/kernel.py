@@ -37,7 +37,7 @@ KIND_SOURCE = 0
 KIND_NF = 1
 KIND_IN_NF = 2      # §7: delay inside the NF itself
 
-# int columns of a relation
+# int columns of a relation (R_VICTIM: index into the victims table)
 R_VICTIM, R_CULPRIT, R_KIND, R_SET_NF, R_SET_I0, R_SET_I1, R_SET_KEY, \
     R_T0, R_T1, R_DEPTH = range(10)
 N_RI = 10

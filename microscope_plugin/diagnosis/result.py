@@ -64,8 +64,7 @@ class DiagnosisResult:
 
     def relation_victim(self):
         """Victim index of every relation."""
-        v = np.searchsorted(self.victims.row, self.rel_ints[:, K.R_VICTIM])
-        return np.minimum(v, max(len(self.victims) - 1, 0))
+        return self.rel_ints[:, K.R_VICTIM]
 
     def causes(self):
         if self._causes is not None:

@@ -40,7 +40,7 @@ def path_key(q, ps, p_entry_nf, p_row, nf, n_nf):
 
 
 @njit(cache=True)
-def diagnose_rows(victim_rows, arr, read, dep, pkt, nf, acc_cum, pos, nf_start,
+def diagnose_rows(victim_rows, victim_ids, arr, read, dep, pkt, nf, acc_cum, pos, nf_start,
                   rb_t, rb_cum, rb_start, drain_t, drain_start, p_row,
                   p_entry_t, p_entry_nf, rate_pns, max_depth, min_score):
     n_nf = rate_pns.size
@@ -57,6 +57,7 @@ def diagnose_rows(victim_rows, arr, read, dep, pkt, nf, acc_cum, pos, nf_start,
     spans = np.empty(H + 1)
     for v in range(victim_rows.size):
         j0 = victim_rows[v]
+        vid = victim_ids[v]
         top = 0
         st_nf[0] = nf[j0]
         st_row[0] = j0
@@ -83,7 +84,7 @@ def diagnose_rows(victim_rows, arr, read, dep, pkt, nf, acc_cum, pos, nf_start,
                 local = score * s_p / (s_i + s_p)
                 inp = score * s_i / (s_i + s_p)
             if local > min_score:
-                ints, floats, n = _emit(ints, floats, n, j0, k, KIND_NF, k, i0,
+                ints, floats, n = _emit(ints, floats, n, vid, k, KIND_NF, k, i0,
                                         j, SET_PROCESSED, t0, arr[j], depth,
                                         local)
             if inp <= min_score or depth >= max_depth or n_i <= 0:
@@ -166,7 +167,7 @@ def diagnose_rows(victim_rows, arr, read, dep, pkt, nf, acc_cum, pos, nf_start,
                         t = p_entry_t[q] if p_entry_t[q] >= 0 else arr[p_row[q, 0]]
                         lo = min(lo, t)
                         hi = max(hi, t)
-                    ints, floats, n = _emit(ints, floats, n, j0, p_entry_nf[q0],
+                    ints, floats, n = _emit(ints, floats, n, vid, p_entry_nf[q0],
                                             KIND_SOURCE, k, i0, j,
                                             keys[order[a]], lo, hi, depth,
                                             s_src)
