@@ -54,7 +54,8 @@ def diagnose(trace, params=None, progress=None):
     queued = np.flatnonzero(V.kind != victims_mod.KIND_IN_NF)
     ints, floats = diagnose_rows(
         V.row[queued], queued, A.arr, A.read, A.dep, A.pkt, A.nf, A.acc_cum, A.pos,
-        A.nf_start, A.rb_t, A.rb_cum, A.rb_start, A.drain_t, A.drain_start,
+        A.nf_start, A.rb_t, A.rb_cum, A.rb_dur, A.rb_start, A.drain_t,
+        A.drain_start,
         A.p_row, A.p_entry_t, A.p_entry_nf, A.rate_pns, params.max_depth,
         params.min_score)
     if params.victims.in_nf_delay_sigma > 0:

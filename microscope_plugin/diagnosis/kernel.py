@@ -21,9 +21,13 @@ For one packet ``p`` arriving at NF ``f`` (hop row ``j``):
   scores are weighted by its share of the PreSet packets among paths
   that were compressed, so the scores of all paths add up to ``S_i``.
 * **recursion** (§4.3): an upstream NF with a positive score is diagnosed
-  at the arrival of the first PreSet packet that crossed it; its score is
-  split between its own processing (``S_p``) and, through propagation,
-  its upstream (``S_i``).  An NF that reduced the timespan without a queue
+  over the time PreSet crossed it: from the start of the queuing period
+  the first PreSet packet found there to the arrival of the last PreSet
+  packet (the paper takes the first packet's period; at that moment an
+  interrupt that squeezes PreSet has often barely begun, so the period is
+  extended to cover the whole squeeze).  Its score is split between its
+  own processing (``S_p``) and, through propagation, its upstream
+  (``S_i``).  An NF that reduced the timespan without a queue
   at that moment keeps the whole score.  Stops at the source, when no
   score is positive, or at ``max_depth``.
 
@@ -61,9 +65,9 @@ def _grow(ints, floats, n):
 
 
 @njit(cache=True)
-def queuing_period(k, j, arr, acc_cum, nf_start, rb_t, rb_cum, rb_start,
-                   drain_t, drain_start):
-    """Return (i0, T_start, n_i, n_p) for hop row j at NF k (§4.1)."""
+def period_start(k, j, arr, nf_start, drain_t, drain_start):
+    """First hop row of the queuing period of hop row j at NF k: the first
+    arrival after the queue was last seen drained before j arrived."""
     a = arr[j]
     ds, de = drain_start[k], drain_start[k + 1]
     idx = np.searchsorted(drain_t[ds:de], a) - 1
@@ -72,16 +76,59 @@ def queuing_period(k, j, arr, acc_cum, nf_start, rb_t, rb_cum, rb_start,
         i0 = hs + np.searchsorted(arr[hs:he], drain_t[ds + idx], side='right')
     else:
         i0 = hs
-    if i0 > j:
-        i0 = j
-    t_start = arr[i0]
+    return min(i0, j)
+
+
+@njit(cache=True)
+def period_counts(k, i0, j, arr, acc_cum, nf_start, rb_t, rb_cum, rb_dur,
+                  rb_start, rate_pns):
+    """(n_i, n_p) between the arrivals of hop rows i0 and j at NF k.
+
+    ``n_i``: packets that entered the queue (i0..j, drops excluded).
+    ``n_p``: packets the NF processed: those it read in [arr[i0], arr[j]],
+    less the part of the last burst still being processed at arr[j]
+    (processing spread evenly over the burst's read-to-send time).  Reads
+    come 32 at a time; without this an NF working at its peak rate would
+    look up to a burst behind it.
+
+    Also returns ``t_free``: when the NF, working at its peak rate, would
+    have finished the burst it read before the period began (or arr[i0]).
+    Only from then on could it work on the period's packets, so ``r_i T``
+    is counted from there.  The peak rate, not the burst's measured time:
+    a stall inside that burst is the NF's own slowness and stays in S_p.
+    """
+    hs = nf_start[k]
     n_i = acc_cum[j] - (acc_cum[i0 - 1] if i0 > hs else 0)
     rs, re = rb_start[k], rb_start[k + 1]
+    a = arr[j]
     b1 = np.searchsorted(rb_t[rs:re], a, side='right')
-    b0 = np.searchsorted(rb_t[rs:re], t_start)
-    n_p = (rb_cum[rs + b1 - 1] if b1 > 0 else 0) \
-        - (rb_cum[rs + b0 - 1] if b0 > 0 else 0)
-    return i0, t_start, n_i, n_p
+    b0 = np.searchsorted(rb_t[rs:re], arr[i0])
+    n_p = float((rb_cum[rs + b1 - 1] if b1 > 0 else 0)
+                - (rb_cum[rs + b0 - 1] if b0 > 0 else 0))
+    if b1 > b0:
+        last = rs + b1 - 1
+        size = rb_cum[last] - (rb_cum[last - 1] if b1 > 1 else 0)
+        dur = rb_dur[last]
+        if dur > 0 and a < rb_t[last] + dur:
+            n_p -= size * (rb_t[last] + dur - a) / dur
+    t_free = arr[i0]
+    if b0 > 0 and rate_pns > 0:
+        prev = rs + b0 - 1
+        size = rb_cum[prev] - (rb_cum[prev - 1] if b0 > 1 else 0)
+        busy_until = rb_t[prev] + size / rate_pns
+        if busy_until > t_free:
+            t_free = min(busy_until, a)
+    return n_i, n_p, t_free
+
+
+@njit(cache=True)
+def queuing_period(k, j, arr, acc_cum, nf_start, rb_t, rb_cum, rb_dur,
+                   rb_start, drain_t, drain_start, rate_pns):
+    """Return (i0, T_start, n_i, n_p, t_free) for hop row j at NF k (§4.1)."""
+    i0 = period_start(k, j, arr, nf_start, drain_t, drain_start)
+    n_i, n_p, t_free = period_counts(k, i0, j, arr, acc_cum, nf_start, rb_t,
+                                     rb_cum, rb_dur, rb_start, rate_pns)
+    return i0, arr[i0], n_i, n_p, t_free
 
 
 @njit(cache=True)

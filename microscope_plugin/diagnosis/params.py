@@ -3,6 +3,8 @@ import dataclasses
 
 QUEUING_BURST = 'burst'      # §5: a burst below the maximum = queue drained
 QUEUING_LENGTH = 'length'    # §7: exact queue length above a threshold
+QUEUING_AUTO = 'auto'        # length where arrivals are known, else burst
+QUEUING_MODES = (QUEUING_AUTO, QUEUING_BURST, QUEUING_LENGTH)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,6 +49,17 @@ class VictimCriteria:
 class DiagnosisParams:
     """How to diagnose (§4.1-4.3).
 
+    ``queuing``: how the start of a queuing period is found.  ``burst`` is
+    the paper's (§5): the queue drained at the last rx burst below the
+    size the NF asked for.  ``length`` (§7's future work) counts the exact
+    number of packets in the NF — arrivals reconstructed from upstream tx
+    records minus departures — and a period starts when it rises above
+    ``queue_threshold`` (0: the NF was idle with an empty queue).  It also
+    sees drains that burst sizes hide: an upstream that forwards in full
+    batches of 32 makes every read full while the queue empties between
+    them.  ``auto`` uses ``length`` at NFs whose arrivals are
+    known and ``burst`` at the others (first NFs without an entry tap).
+
     ``peak_rates``: r_i per NF name in packets/s; NFs not listed use the
     topology's configured peak rate, or, with ``measure_peak_rates`` (or no
     configured rate), the maximum sustained processing rate measured in
@@ -57,7 +70,7 @@ class DiagnosisParams:
     start_ns: int = None
     end_ns: int = None
     victims: VictimCriteria = VictimCriteria()
-    queuing: str = QUEUING_BURST
+    queuing: str = QUEUING_AUTO
     queue_threshold: int = 0
     peak_rates: tuple = ()              # ((nf name, pps), ...)
     measure_peak_rates: bool = False
@@ -68,9 +81,9 @@ class DiagnosisParams:
     top_flows: int = 8
 
     def __post_init__(self):
-        if self.queuing not in (QUEUING_BURST, QUEUING_LENGTH):
-            raise ValueError("queuing must be %r or %r, got %r"
-                             % (QUEUING_BURST, QUEUING_LENGTH, self.queuing))
+        if self.queuing not in QUEUING_MODES:
+            raise ValueError('queuing must be one of %s, got %r'
+                             % (', '.join(QUEUING_MODES), self.queuing))
         if self.queue_threshold < 0:
             raise ValueError('queue_threshold must be >= 0')
         if self.queuing == QUEUING_BURST and self.queue_threshold:

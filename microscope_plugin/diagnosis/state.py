@@ -9,7 +9,7 @@ import dataclasses
 
 import numpy as np
 
-from microscope_plugin.diagnosis.params import QUEUING_BURST
+from microscope_plugin.diagnosis.params import QUEUING_BURST, QUEUING_LENGTH
 from microscope_plugin.diagnosis.rates import peak_rates
 
 
@@ -27,6 +27,7 @@ class EngineArrays:
     # reads per NF
     rb_t: np.ndarray
     rb_cum: np.ndarray      # packets read by this burst, inclusive
+    rb_dur: np.ndarray      # time from the read to the burst's last departure
     rb_start: np.ndarray
     # times the queue was drained (burst below max, or length <= threshold)
     drain_t: np.ndarray
@@ -40,6 +41,7 @@ class EngineArrays:
     flows: dict             # flow id -> 5-tuple columns
     rate_pns: np.ndarray    # r_i per NF, packets per ns
     rates_pps: dict         # r_i per NF name, and where it came from
+    queuing: dict           # queuing-period mode used per NF name
 
 
 def _per_nf_cumsum(values, starts):
@@ -47,6 +49,17 @@ def _per_nf_cumsum(values, starts):
     base = np.concatenate(([0], c))[starts[:-1]]
     counts = np.diff(starts)
     return c - np.repeat(base, counts)
+
+
+def _burst_durations(trace, s, rb_t):
+    """Per rx burst: last departure of its packets minus its read time
+    (0 where none of its packets left)."""
+    read, dep = trace.hop_read[s], trace.hop_dep[s]
+    ok = (read >= 0) & (dep >= read)
+    b = np.searchsorted(rb_t, read[ok])
+    dur = np.zeros(len(rb_t), dtype=np.int64)
+    np.maximum.at(dur, np.minimum(b, max(len(rb_t) - 1, 0)), dep[ok] - read[ok])
+    return dur
 
 
 def build(trace, params):
@@ -68,7 +81,8 @@ def build(trace, params):
     p_row[pk, pos_sorted] = order
     p_len = np.bincount(pk, minlength=trace.n_packets).astype(np.int64)
     # reads and drains per NF
-    rb_t, rb_cum, drains = [], [], []
+    rb_t, rb_cum, rb_dur, drains = [], [], [], []
+    modes = {}
     rb_start = np.zeros(n_nf + 1, dtype=np.int64)
     drain_start = np.zeros(n_nf + 1, dtype=np.int64)
     for k, v in enumerate(trace.views):
@@ -76,18 +90,31 @@ def build(trace, params):
             t = np.zeros(0, np.int64)
             c = np.zeros(0, np.int64)
             d = np.zeros(0, np.int64)
+            dur = np.zeros(0, np.int64)
         else:
             t = v.rxb_t.astype(np.int64)
             c = np.cumsum(v.rxb_n)
-            if params.queuing == QUEUING_BURST:
+            s = trace.nf_hops(k)
+            mode = params.queuing
+            if mode not in (QUEUING_BURST, QUEUING_LENGTH):
+                known = trace.hop_arr_known[s]
+                mode = QUEUING_LENGTH if known.size and known.mean() >= 0.99 \
+                    else QUEUING_BURST
+            modes[trace.names[k]] = mode
+            dur = _burst_durations(trace, s, t)
+            if mode == QUEUING_BURST:
                 d = t[v.rxb_n < v.rxb_max]
             else:
-                s = trace.nf_hops(k)
+                # packets in the NF (queue + the burst in hand) when a burst
+                # is sent: empty means the NF goes idle
+                done = t + dur
                 acc_arr = np.sort(trace.hop_arr[s][acc[s]])
-                q_after = np.searchsorted(acc_arr, t, side='right') - c
-                d = t[q_after <= params.queue_threshold]
+                in_nf = np.searchsorted(acc_arr, done, side='right') - c
+                d = np.maximum.accumulate(done[in_nf <= params.queue_threshold]) \
+                    if len(done) else done
         rb_t.append(t)
         rb_cum.append(c)
+        rb_dur.append(dur)
         drains.append(d)
         rb_start[k + 1] = rb_start[k] + len(t)
         drain_start[k + 1] = drain_start[k] + len(d)
@@ -111,9 +138,10 @@ def build(trace, params):
         acc_cum=acc_cum, pos=pos, nf_start=trace.nf_start.astype(np.int64),
         rb_t=np.concatenate(rb_t) if rb_t else np.zeros(0, np.int64),
         rb_cum=np.concatenate(rb_cum) if rb_cum else np.zeros(0, np.int64),
+        rb_dur=np.concatenate(rb_dur) if rb_dur else np.zeros(0, np.int64),
         rb_start=rb_start,
         drain_t=np.concatenate(drains) if drains else np.zeros(0, np.int64),
         drain_start=drain_start, p_row=p_row, p_len=p_len,
         p_entry_t=trace.pkt_entry_t.astype(np.int64),
         p_entry_nf=trace.pkt_entry.astype(np.int64), p_flow=p_flow,
-        flows=flows, rate_pns=rate_pns, rates_pps=rates)
+        flows=flows, rate_pns=rate_pns, rates_pps=rates, queuing=modes)

@@ -9,7 +9,8 @@ from numba import njit
 from microscope_plugin.diagnosis.kernel import (
     F_SCORE, KIND_NF, KIND_SOURCE, N_RF, N_RI, R_CULPRIT, R_DEPTH, R_KIND,
     R_SET_I0, R_SET_I1, R_SET_KEY, R_SET_NF, R_T0, R_T1, R_VICTIM,
-    SET_PROCESSED, _grow, attribute_timespans, local_scores, queuing_period)
+    SET_PROCESSED, _grow, attribute_timespans, local_scores, period_counts,
+    period_start)
 
 
 @njit(cache=True)
@@ -41,7 +42,7 @@ def path_key(q, ps, p_entry_nf, p_row, nf, n_nf):
 
 @njit(cache=True)
 def diagnose_rows(victim_rows, victim_ids, arr, read, dep, pkt, nf, acc_cum, pos, nf_start,
-                  rb_t, rb_cum, rb_start, drain_t, drain_start, p_row,
+                  rb_t, rb_cum, rb_dur, rb_start, drain_t, drain_start, p_row,
                   p_entry_t, p_entry_nf, rate_pns, max_depth, min_score):
     n_nf = rate_pns.size
     H = p_row.shape[1]
@@ -50,10 +51,12 @@ def diagnose_rows(victim_rows, victim_ids, arr, read, dep, pkt, nf, acc_cum, pos
     n = 0
     st_nf = np.empty(4096, np.int64)
     st_row = np.empty(4096, np.int64)
+    st_first = np.empty(4096, np.int64)
     st_score = np.empty(4096, np.float64)
     st_depth = np.empty(4096, np.int64)
     nf_score = np.zeros(n_nf)
     nf_first = np.full(n_nf, -1, np.int64)
+    nf_last = np.full(n_nf, -1, np.int64)
     spans = np.empty(H + 1)
     for v in range(victim_rows.size):
         j0 = victim_rows[v]
@@ -61,6 +64,7 @@ def diagnose_rows(victim_rows, victim_ids, arr, read, dep, pkt, nf, acc_cum, pos
         top = 0
         st_nf[0] = nf[j0]
         st_row[0] = j0
+        st_first[0] = j0
         st_score[0] = -1.0
         st_depth[0] = 0
         top = 1
@@ -68,14 +72,17 @@ def diagnose_rows(victim_rows, victim_ids, arr, read, dep, pkt, nf, acc_cum, pos
             top -= 1
             k = st_nf[top]
             j = st_row[top]
+            jf = st_first[top]
             score = st_score[top]
             depth = st_depth[top]
             if rate_pns[k] <= 0:
                 continue
-            i0, t0, n_i, n_p = queuing_period(k, j, arr, acc_cum, nf_start,
-                                              rb_t, rb_cum, rb_start, drain_t,
-                                              drain_start)
-            s_i, s_p = local_scores(n_i, n_p, rate_pns[k], arr[j] - t0)
+            i0 = period_start(k, jf, arr, nf_start, drain_t, drain_start)
+            t0 = arr[i0]
+            n_i, n_p, t_free = period_counts(k, i0, j, arr, acc_cum, nf_start,
+                                             rb_t, rb_cum, rb_dur, rb_start,
+                                             rate_pns[k])
+            s_i, s_p = local_scores(n_i, n_p, rate_pns[k], arr[j] - t_free)
             if score < 0:
                 local, inp = s_p, s_i
             elif s_i + s_p <= 0:
@@ -151,6 +158,7 @@ def diagnose_rows(victim_rows, victim_ids, arr, read, dep, pkt, nf, acc_cum, pos
                 continue
             nf_score[:] = 0.0
             nf_first[:] = -1
+            nf_last[:] = -1
             for g in range(ng):
                 if g_R[g] <= 0:
                     continue
@@ -181,12 +189,15 @@ def diagnose_rows(victim_rows, victim_ids, arr, read, dep, pkt, nf, acc_cum, pos
                         rr = p_row[pkt[rows[order[x]]], h]
                         if nf_first[hnf] < 0 or arr[rr] < arr[nf_first[hnf]]:
                             nf_first[hnf] = rr
+                        if nf_last[hnf] < 0 or arr[rr] > arr[nf_last[hnf]]:
+                            nf_last[hnf] = rr
             for hnf in range(n_nf):
                 if nf_score[hnf] > min_score and nf_first[hnf] >= 0:
                     if top >= st_nf.size:
                         break
                     st_nf[top] = hnf
-                    st_row[top] = nf_first[hnf]
+                    st_row[top] = nf_last[hnf]
+                    st_first[top] = nf_first[hnf]
                     st_score[top] = nf_score[hnf]
                     st_depth[top] = depth + 1
                     top += 1
