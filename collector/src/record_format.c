@@ -269,6 +269,42 @@ static void put_planes(struct msc_buf *out, const uint8_t *src, uint32_t n,
 			out->p[out->n++] = src[(size_t)i * stride + offset + k];
 }
 
+static uint64_t stream_key(const struct msr_block *b, uint32_t i)
+{
+	return (uint64_t)b->s_port[i] << 24 | (uint64_t)b->s_queue[i] << 8 |
+	       b->s_dir[i];
+}
+
+/* Stream table in (port, queue, direction) order, like block.py. */
+static void sort_streams(struct msr_block *b)
+{
+	uint8_t order[MSR_MAX_STREAMS], remap[MSR_MAX_STREAMS];
+	uint16_t port[MSR_MAX_STREAMS], queue[MSR_MAX_STREAMS];
+	uint8_t dir[MSR_MAX_STREAMS];
+	uint32_t i, j, n = b->n_streams;
+	size_t k;
+
+	for (i = 0; i < n; i++) {
+		uint8_t x = (uint8_t)i;
+
+		for (j = i; j > 0 && stream_key(b, order[j - 1]) > stream_key(b, x);
+		     j--)
+			order[j] = order[j - 1];
+		order[j] = x;
+	}
+	for (i = 0; i < n; i++) {
+		remap[order[i]] = (uint8_t)i;
+		port[i] = b->s_port[order[i]];
+		queue[i] = b->s_queue[order[i]];
+		dir[i] = b->s_dir[order[i]];
+	}
+	memcpy(b->s_port, port, n * sizeof(port[0]));
+	memcpy(b->s_queue, queue, n * sizeof(queue[0]));
+	memcpy(b->s_dir, dir, n);
+	for (k = 0; k < b->sidx.n; k++)
+		b->sidx.p[k] = remap[b->sidx.p[k]];
+}
+
 static void reset(struct msr_block *b)
 {
 	b->nb = b->np = b->nt = b->nlit = b->ndict = b->n_streams = 0;
@@ -293,6 +329,7 @@ int msr_block_flush(struct msr_block *b, uint32_t dropped_packets,
 	uint32_t i, crc;
 
 	raw->n = 0;
+	sort_streams(b);
 	put_u8(raw, (uint8_t)b->n_streams);
 	for (i = 0; i < b->n_streams; i++) {
 		put_le(raw, b->s_port[i], 2);

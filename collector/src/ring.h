@@ -115,6 +115,13 @@ struct msc_ring_hdr {
 
 _Static_assert(sizeof(struct msc_ring_hdr) <= MSC_RING_HDR_SIZE,
 	       "ring header must fit its page");
+/* microscope_plugin/collector/rings.py reads these offsets */
+_Static_assert(offsetof(struct msc_ring_hdr, nf_name) == 72, "name offset");
+_Static_assert(offsetof(struct msc_ring_hdr, head) == 1664, "head offset");
+_Static_assert(offsetof(struct msc_ring_hdr, closed) == 1688, "closed offset");
+_Static_assert(offsetof(struct msc_ring_hdr, tail) == 1728, "tail offset");
+_Static_assert(offsetof(struct msc_ring_hdr, pending_packets) == 1760,
+	       "pending offset");
 
 struct msc_ring_map {
 	struct msc_ring_hdr *hdr;
