@@ -9,7 +9,7 @@ import re
 TESTPMD = 'dpdk-testpmd'
 
 
-def testpmd_cmd(file_prefix, vdevs, lcores='0,1', mem_mb=128, mbufs=8192,
+def build_testpmd_cmd(file_prefix, vdevs, lcores='0,1', mem_mb=128, mbufs=8192,
                 forward_mode='io', port_topology=None, no_flush_rx=True,
                 stats_period=None, app_args=(), eal_args=()):
     """A non-interactive testpmd that forwards as soon as its links are up
