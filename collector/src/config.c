@@ -196,7 +196,7 @@ int msc_config_load(struct msc_config *c, char *err, int err_len)
 	c->rotate_bytes = 256ull << 20;
 	c->block_packets = 65536;
 	c->flush_ms = 1000;
-	c->poll_us = 200;
+	c->poll_us = 1000;
 	c->zlib_level = 6;
 	path = getenv("MICROSCOPE_CONFIG");
 	if (path && *path)

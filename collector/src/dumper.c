@@ -41,6 +41,8 @@ static const char *g_out_override, *g_nf_filter;
 static struct source *g_sources;
 static struct msc_group *g_groups;
 static struct msc_buf g_out;
+static int g_discard;
+static uint64_t g_discarded;
 
 static void on_signal(int sig) { (void)sig; g_stop = 1; }
 
@@ -59,7 +61,7 @@ static int flush_source(struct source *s)
 	uint64_t np = dp - h->reported_dropped_packets + s->lost_p;
 	struct msc_group *g = s->group;
 
-	if (s->blk.nb == 0 && nb == 0 && np == 0)
+	if (g_discard || (s->blk.nb == 0 && nb == 0 && np == 0))
 		return 0;
 	g->bursts += s->blk.nb;
 	g->packets += s->blk.np;
@@ -117,6 +119,19 @@ static uint64_t drain(struct source *s)
 	h->pending_packets = s->pending_p;
 	s->tail = tail;
 	__atomic_store_n(&h->tail, tail, __ATOMIC_RELEASE);
+	return n;
+}
+
+/* Benchmark aid: release everything unread, write nothing.  Measures the
+ * datapath cost of the shim without a consumer's CPU use. */
+static uint64_t discard(struct source *s)
+{
+	uint64_t head = __atomic_load_n(&s->map.hdr->head, __ATOMIC_ACQUIRE);
+	uint64_t n = head != s->tail;
+
+	g_discarded += head - s->tail;
+	s->tail = head;
+	__atomic_store_n(&s->map.hdr->tail, head, __ATOMIC_RELEASE);
 	return n;
 }
 
@@ -184,12 +199,14 @@ static void scan(void)
 	closedir(d);
 }
 
-static int producer_gone(const struct source *s)
+/* The NF closed the ring, or (checked at scan time only: it reads /proc)
+ * its process is gone. */
+static int producer_gone(const struct source *s, int check_pid)
 {
 	const struct msc_ring_hdr *h = s->map.hdr;
 
 	return __atomic_load_n(&h->closed, __ATOMIC_ACQUIRE) ||
-	       msc_pid_start(h->pid) != h->pid_start;
+	       (check_pid && msc_pid_start(h->pid) != h->pid_start);
 }
 
 /* Detach a source; unlink its ring when the NF is gone and it is empty. */
@@ -214,6 +231,8 @@ static void summary(void)
 {
 	struct msc_group *g;
 
+	if (g_discard)
+		LOG("discarded %llu ring bytes\n", (unsigned long long)g_discarded);
 	for (g = g_groups; g; g = g->next)
 		LOG("NF '%s' pid %d: %llu bursts, %llu packet records, "
 		    "%llu packets and %llu bursts dropped, %llu files\n",
@@ -231,16 +250,17 @@ static int run(int once)
 	for (;;) {
 		uint64_t now = msc_now_ns(), moved = 0;
 		struct source **link, *s;
-		int stop = g_stop;
+		int stop = g_stop, scanning = 0;
 
 		if (stop || now - last_scan >= 100000000ull) {
 			scan();
 			last_scan = now;
+			scanning = 1;
 		}
 		for (s = g_sources; s; s = s->next)
-			moved += drain(s);
+			moved += g_discard ? discard(s) : drain(s);
 		for (link = &g_sources; (s = *link) != NULL;) {
-			if (producer_gone(s) && s->tail ==
+			if (producer_gone(s, scanning) && s->tail ==
 			    __atomic_load_n(&s->map.hdr->head, __ATOMIC_ACQUIRE)) {
 				detach(link, 1);
 				continue;
@@ -320,11 +340,12 @@ static void usage(void)
 {
 	fprintf(stderr,
 "usage: microscope-dumper [--out-dir DIR] [--nf NAME] [--once] [KEY=VALUE...]\n"
+"       microscope-dumper --discard [KEY=VALUE...]   (benchmarks: drop all)\n"
 "       microscope-dumper --convert RINGFILE OUT.msr --tsc-hz HZ [KEY=VALUE...]\n"
 "Drains /dev/shm/<shm_prefix>.* collector rings into record files.\n"
 "KEY=VALUE sets any configuration key (see docs/collector.md), e.g.\n"
 "  shm_prefix=microscope tsc_shift=auto rotate_mb=256 rotate_s=0\n"
-"  block_packets=65536 flush_ms=1000 poll_us=200 zlib_level=6\n"
+"  block_packets=65536 flush_ms=1000 poll_us=1000 zlib_level=6\n"
 "--out-dir overrides the directory each NF configured (out_dir).\n");
 }
 
@@ -346,6 +367,8 @@ int main(int argc, char **argv)
 			g_out_override = argv[++i];
 		} else if (!strcmp(a, "--nf") && i + 1 < argc) {
 			g_nf_filter = argv[++i];
+		} else if (!strcmp(a, "--discard")) {
+			g_discard = 1;
 		} else if (!strcmp(a, "--once")) {
 			once = 1;
 		} else if (!strcmp(a, "--convert") && i + 2 < argc) {

@@ -122,6 +122,10 @@ void msr_block_free(struct msr_block *b)
 
 	for (i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++)
 		msc_buf_free(bufs[i]);
+	if (b->zs) {
+		deflateEnd(b->zs);
+		free(b->zs);
+	}
 	free(b->rx_last);
 	free(b->tup);
 	free(b->succ);
@@ -320,6 +324,42 @@ static void reset(struct msr_block *b)
 	}
 }
 
+/* zlib (RFC 1950) of b->raw into b->tmp, with one z_stream per block
+ * builder: no allocation per block. */
+static int deflate_block(struct msr_block *b, int level)
+{
+	z_stream *zs = b->zs;
+	int rc;
+
+	if (zs != NULL && b->zlevel != level) {
+		deflateEnd(zs);
+		free(zs);
+		zs = b->zs = NULL;
+	}
+	if (zs == NULL) {
+		zs = calloc(1, sizeof(*zs));
+		if (zs == NULL || deflateInit(zs, level) != Z_OK) {
+			free(zs);
+			return -1;
+		}
+		b->zs = zs;
+		b->zlevel = level;
+	} else if (deflateReset(zs) != Z_OK) {
+		return -1;
+	}
+	b->tmp.n = 0;
+	buf_reserve(&b->tmp, deflateBound(zs, (uLong)b->raw.n));
+	zs->next_in = b->raw.p;
+	zs->avail_in = (uInt)b->raw.n;
+	zs->next_out = b->tmp.p;
+	zs->avail_out = (uInt)b->tmp.cap;
+	rc = deflate(zs, Z_FINISH);
+	if (rc != Z_STREAM_END)
+		return -1;
+	b->tmp.n = zs->total_out;
+	return 0;
+}
+
 int msr_block_flush(struct msr_block *b, uint32_t dropped_packets,
 		    uint32_t dropped_bursts, int level, struct msc_buf *out)
 {
@@ -352,17 +392,9 @@ int msr_block_flush(struct msr_block *b, uint32_t dropped_packets,
 	put(raw, b->trefs.p, b->trefs.n);
 	if (raw->n > MSR_MAX_PAYLOAD)
 		return -1;
-	if (level > 0) {
-		uLongf clen = compressBound((uLong)raw->n);
-
-		b->tmp.n = 0;
-		buf_reserve(&b->tmp, clen);
-		if (compress2(b->tmp.p, &clen, raw->p, (uLong)raw->n, level) == Z_OK
-		    && clen < raw->n) {
-			b->tmp.n = clen;
-			stored = &b->tmp;
-			codec = 1;
-		}
+	if (level > 0 && deflate_block(b, level) == 0 && b->tmp.n < raw->n) {
+		stored = &b->tmp;
+		codec = 1;
 	}
 	put(out, "MSBK", 4);
 	put_le(out, stored->n, 4);

@@ -67,6 +67,8 @@ struct msr_block {
 	uint8_t s_dir[MSR_MAX_STREAMS];
 	struct msc_buf ts, sidx, counts, maxp, codes, lit, refs, dict, trefs;
 	struct msc_buf raw, tmp;
+	void *zs;                     /* z_stream kept across blocks */
+	int zlevel;
 	uint32_t ndict;
 	/* IPID references: last rx ordinal per IPID, stamped with gen */
 	uint64_t *rx_last;

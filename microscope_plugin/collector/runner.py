@@ -61,13 +61,15 @@ class CollectorRun:
     (testpmd's "Press enter to exit"); ``'sigint'``/``'sigterm'`` send
     that signal.  ``collector=False`` runs the same NF without the shim
     (for overhead baselines).  ``settings`` are extra collector settings
-    (``{'ring_size': ...}`` style keys) for both the NF and the dumper.
+    (``{'ring_size': ...}`` style keys) for both the NF and the dumper;
+    ``dumper_args`` extra dumper arguments (e.g. ``['--discard']``).
     """
 
     def __init__(self, nf_cmd, nf_name, out_dir, ring_size=1 << 20,
                  tuples='off', role='nf', artifacts=None, shm_prefix=None,
                  dumper=True, collector=True, env=None, log_dir=None,
-                 stop_mode='stdin', settings=None, dumper_cpus=None):
+                 stop_mode='stdin', settings=None, dumper_cpus=None,
+                 dumper_args=()):
         self.nf_cmd = [str(a) for a in nf_cmd]
         self.nf_name = nf_name
         self.out_dir = pathlib.Path(out_dir)
@@ -85,6 +87,7 @@ class CollectorRun:
         self.stop_mode = stop_mode
         self.settings = dict(settings or {})
         self.dumper_cpus = dumper_cpus
+        self.dumper_args = [str(a) for a in dumper_args]
         self.nf = None
         self.dumper = None
         self.nf_returncode = None
@@ -135,7 +138,7 @@ class CollectorRun:
                 '--nf', self.nf_name]
         args += ['%s=%s' % (k, v) for k, v in s.items()
                  if k not in ('nf_name', 'out_dir', 'ring_size', 'tuples',
-                              'role')]
+                              'role')] + self.dumper_args
         log = open(self.log_dir / ('%s.dumper.log' % _safe(self.nf_name)),
                    'ab')
         cpus = self.dumper_cpus
