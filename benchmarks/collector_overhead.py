@@ -12,10 +12,13 @@ modes:
 * ``noisy`` — ``--forward-mode=noisy`` with memory lookups per packet: a
               heavier NF in the few-Mpps range.
 
-For each mode it prints the median forwarding rate with and without the
-collector, the collector's cost in ns per forwarded packet
-(1/pps_with - 1/pps_without), the bytes written per packet record and
-the records the collector dropped (ring full).  Targets (issue 3): at most
+For each mode it prints the median forwarding rate without the collector,
+with the shim and a consumer that releases the ring unread (the NF-side
+cost alone), and with the shim and the dumper writing record files; the
+collector's cost in ns per forwarded packet (1/pps_with - 1/pps_without);
+the same in CPU time of testpmd's forwarding thread per forwarded packet
+(robust to other processes sharing the CPUs); the bytes written per
+packet record and the records the collector dropped (ring full).  Targets (issue 3): at most
 5 ns per packet, at most 2.0 bytes per packet record, no drops while the
 dumper keeps up.
 
@@ -36,7 +39,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 from microscope_plugin.collector import build as build_mod  # noqa: E402
 from microscope_plugin.collector import CollectorRun  # noqa: E402
 from microscope_plugin.collector.testpmd import (  # noqa: E402
-    build_testpmd_cmd, tx_pps_samples)
+    build_testpmd_cmd, forward_totals, tx_pps_samples)
 from microscope_plugin.pcap import build_frame, write_pcap  # noqa: E402
 
 MODES = {
@@ -83,6 +86,27 @@ def cpu_seconds(pid):
         return float('nan')
 
 
+def worker_cpu_seconds(pid):
+    """CPU time of testpmd's forwarding lcore thread (lcore-worker-*)."""
+    total = 0.0
+    try:
+        tids = os.listdir('/proc/%d/task' % pid)
+    except OSError:
+        return float('nan')
+    for tid in tids:
+        try:
+            with open('/proc/%d/task/%s/comm' % (pid, tid)) as fh:
+                if 'worker' not in fh.read():
+                    continue
+            with open('/proc/%d/task/%s/stat' % (pid, tid)) as fh:
+                fields = fh.read().rsplit(')', 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) \
+                / os.sysconf('SC_CLK_TCK')
+        except OSError:
+            pass
+    return total
+
+
 def one_run(art, work, pcap, mode, variant, duration, settings, tag):
     """variant: 'off' (no collector), 'datapath' (shim + a consumer that
     only releases the ring: the NF-side cost alone) or 'full' (shim +
@@ -102,11 +126,13 @@ def one_run(art, work, pcap, mode, variant, duration, settings, tag):
         run.start()
         time.sleep(duration)
         dumper_cpu = cpu_seconds(run.dumper.pid) if run.dumper else 0.0
+        nf_cpu = worker_cpu_seconds(run.nf.pid)
         run.stop()
         samples = tx_pps_samples(run.nf_output())
+        totals = forward_totals(run.nf_output())
         files = run.files()
         rings = run.rings()
-    steady = samples[2:-1] or samples
+    steady = samples[2:] or samples
     pps = statistics.median(steady) if steady else float('nan')
     records = dropped = size = 0
     for f in files:
@@ -115,7 +141,9 @@ def one_run(art, work, pcap, mode, variant, duration, settings, tag):
         dropped += d
         size += f.stat().st_size
     shutil.rmtree(out, ignore_errors=True)
+    forwarded = totals[2] if totals else 0
     return {'pps': pps, 'records': records, 'dropped': dropped,
+            'cpu_ns': 1e9 * nf_cpu / forwarded if forwarded else float('nan'),
             'bytes': size, 'dumper_cpu': dumper_cpu / duration,
             'leftover_rings': len(rings)}
 
@@ -152,26 +180,33 @@ def main():
             for v in variants:
                 res[v].append(one_run(art, work, pcap, mode, v, args.duration,
                                       settings, '%s-%s-%d' % (mode, v, r)))
-            print('  %-5s round %d: %s Mpps (off, datapath, full); full: %d '
-                  'records, %d dropped, dumper %.0f%% of a core'
+            print('  %-5s round %d: %s Mpps, %s CPU ns/pkt (off, datapath, '
+                  'full); full: %d records, %d dropped, dumper %.0f%% of a core'
                   % (mode, r, ', '.join('%.2f' % (res[v][-1]['pps'] / 1e6)
                                         for v in variants),
+                     ', '.join('%.1f' % res[v][-1]['cpu_ns'] for v in variants),
                      res['full'][-1]['records'], res['full'][-1]['dropped'],
                      100 * res['full'][-1]['dumper_cpu']), flush=True)
         pps = {v: statistics.median(x['pps'] for x in res[v]) for v in variants}
+        cpu = {v: statistics.median(x['cpu_ns'] for x in res[v])
+               for v in variants}
         full = res['full']
         records = sum(x['records'] for x in full)
         size = sum(x['bytes'] for x in full)
         dropped = sum(x['dropped'] for x in full)
         base = 1e9 / pps['off']
-        print('%-5s without collector %.2f Mpps (%.1f ns/pkt)' %
-              (mode, pps['off'] / 1e6, base))
+        print('%-5s without collector %.2f Mpps (%.1f ns/pkt); forwarding '
+              'thread %.1f CPU ns/pkt' % (mode, pps['off'] / 1e6, base,
+                                          cpu['off']))
         for v, label in (('datapath', 'shim, ring released unread'),
                          ('full', 'shim + dumper writing files')):
             cost = 1e9 / pps[v] - base
-            print('%-5s %-30s %.2f Mpps: collector cost %.2f ns per packet '
-                  '(%.1f %% of throughput)' % (mode, label, pps[v] / 1e6,
-                                               cost, 100 * (1 - pps[v] / pps['off'])))
+            print('%-5s %-28s %.2f Mpps: cost %.2f ns per packet (%.1f %% '
+                  'of throughput); forwarding thread %.1f CPU ns/pkt: cost '
+                  '%.2f CPU ns per packet'
+                  % (mode, label, pps[v] / 1e6, cost,
+                     100 * (1 - pps[v] / pps['off']), cpu[v],
+                     cpu[v] - cpu['off']))
         print('%-5s records: %.3f bytes per packet record, %d of %d packet '
               'records dropped, dumper %.0f%% of a core' %
               (mode, size / max(records, 1), dropped, records + dropped,

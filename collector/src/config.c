@@ -197,7 +197,7 @@ int msc_config_load(struct msc_config *c, char *err, int err_len)
 	c->block_packets = 65536;
 	c->flush_ms = 1000;
 	c->poll_us = 1000;
-	c->zlib_level = 6;
+	c->zlib_level = 1;
 	path = getenv("MICROSCOPE_CONFIG");
 	if (path && *path)
 		load_file(c, path, err, err_len, &n);

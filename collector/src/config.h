@@ -25,7 +25,7 @@ struct msc_config {
 	uint32_t block_packets;           /* block_packets 65536 */
 	uint32_t flush_ms;                /* flush_ms    1000: oldest unwritten record */
 	uint32_t poll_us;                 /* poll_us     1000 */
-	int zlib_level;                   /* zlib_level  6 (0 = store raw) */
+	int zlib_level;                   /* zlib_level  1 (0 = store raw) */
 };
 
 /* Defaults, then the config file, then the environment.  Errors (bad

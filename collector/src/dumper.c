@@ -345,7 +345,7 @@ static void usage(void)
 "Drains /dev/shm/<shm_prefix>.* collector rings into record files.\n"
 "KEY=VALUE sets any configuration key (see docs/collector.md), e.g.\n"
 "  shm_prefix=microscope tsc_shift=auto rotate_mb=256 rotate_s=0\n"
-"  block_packets=65536 flush_ms=1000 poll_us=1000 zlib_level=6\n"
+"  block_packets=65536 flush_ms=1000 poll_us=1000 zlib_level=1\n"
 "--out-dir overrides the directory each NF configured (out_dir).\n");
 }
 

@@ -60,6 +60,21 @@ def toolchain_missing():
     return None
 
 
+def build_targets(targets, build_dir=None, jobs=2):
+    """Build extra make targets (``examples``, ``bench``) into the same
+    build directory; returns it."""
+    src = source_dir()
+    out = pathlib.Path(build_dir or os.environ.get('MICROSCOPE_COLLECTOR_BUILD')
+                       or src / 'build').resolve()
+    proc = subprocess.run(['make', '-s', '-j%d' % jobs, '-C', str(src),
+                           'BUILD=%s' % out] + list(targets),
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise BuildError('make %s failed:\n%s%s' % (' '.join(targets),
+                                                    proc.stdout, proc.stderr))
+    return out
+
+
 def build(build_dir=None, jobs=2, dumper_only=False):
     """Build the shim, the static library and the dumper; return their paths.
 

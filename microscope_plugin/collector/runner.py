@@ -62,14 +62,16 @@ class CollectorRun:
     that signal.  ``collector=False`` runs the same NF without the shim
     (for overhead baselines).  ``settings`` are extra collector settings
     (``{'ring_size': ...}`` style keys) for both the NF and the dumper;
-    ``dumper_args`` extra dumper arguments (e.g. ``['--discard']``).
+    ``dumper_args`` extra dumper arguments (e.g. ``['--discard']``);
+    ``preload=False`` for an NF that links the collector itself (a
+    statically linked DPDK application): settings only, no LD_PRELOAD.
     """
 
     def __init__(self, nf_cmd, nf_name, out_dir, ring_size=1 << 20,
                  tuples='off', role='nf', artifacts=None, shm_prefix=None,
                  dumper=True, collector=True, env=None, log_dir=None,
                  stop_mode='stdin', settings=None, dumper_cpus=None,
-                 dumper_args=()):
+                 dumper_args=(), preload=True):
         self.nf_cmd = [str(a) for a in nf_cmd]
         self.nf_name = nf_name
         self.out_dir = pathlib.Path(out_dir)
@@ -88,6 +90,7 @@ class CollectorRun:
         self.settings = dict(settings or {})
         self.dumper_cpus = dumper_cpus
         self.dumper_args = [str(a) for a in dumper_args]
+        self.preload = preload
         self.nf = None
         self.dumper = None
         self.nf_returncode = None
@@ -107,9 +110,10 @@ class CollectorRun:
         if self.collector:
             for key, value in self._settings().items():
                 env['MICROSCOPE_' + key.upper()] = value
-            pre = env.get('LD_PRELOAD', '')
-            env['LD_PRELOAD'] = ' '.join(filter(None, [str(self._art().shim),
-                                                       pre]))
+            if self.preload:
+                pre = env.get('LD_PRELOAD', '')
+                env['LD_PRELOAD'] = ' '.join(filter(None, [
+                    str(self._art().shim), pre]))
         return env
 
     def _art(self):
