@@ -9,10 +9,9 @@
  * that reads headers anyway) and not (a pool of 64K packets cycled, mbufs
  * just written as a driver does: an NF that never touches packet data,
  * like testpmd's io mode), with and
- * without 5-tuples, for two ring sizes; "alone": the producer releases
- * its own ring (the callbacks' own cost), "+reader": a thread on CPU 0
- * reads every record line as the dumper does (run the bench on CPU 1).
- * The same loop without callbacks is timed and subtracted.
+ * without 5-tuples, for two ring sizes.  The producer releases its own
+ * ring every 16 bursts, as a dumper that keeps up would; the same loop
+ * without callbacks is timed and subtracted.
  */
 #define MICROSCOPE_NO_INTERPOSE 1
 #include "../src/shim.c"
@@ -23,28 +22,6 @@
 
 #define BURST 32
 
-static volatile int stop_consumer;
-
-/* A consumer on the other CPU that reads every record line, as the
- * dumper does, and releases the ring. */
-static void *consumer(void *arg)
-{
-	struct producer *p = *(struct producer **)arg;
-	uint64_t tail = p->map.hdr->tail, sum = 0;
-
-	while (!stop_consumer) {
-		uint64_t head = __atomic_load_n(&p->map.hdr->head,
-						__ATOMIC_ACQUIRE);
-
-		for (; tail + 64 <= head; tail += 64)
-			sum += *(volatile uint64_t *)(p->map.data +
-						      (tail & p->map.mask));
-		__atomic_store_n(&p->map.hdr->tail, tail, __ATOMIC_RELEASE);
-	}
-	return (void *)(uintptr_t)sum;
-}
-
-static int self_release;
 
 static struct rte_mbuf *make_pool(unsigned n)
 {
@@ -92,7 +69,7 @@ static double run(struct rte_mbuf *pool, unsigned pool_n, long bursts,
 		}
 		rx_cb(0, 0, pkts, BURST, BURST, NULL);
 		tx_cb(1, 0, pkts, BURST, NULL);
-		if (self_release && (k & 15) == 15)
+		if ((k & 15) == 15)     /* a consumer that keeps up */
 			__atomic_store_n(&t_prod->map.hdr->tail, t_prod->head,
 					 __ATOMIC_RELEASE);
 	}
@@ -123,18 +100,14 @@ int main(int argc, char **argv)
 	const char *rings[] = { "64K", "1M" };
 	const char *tuples[] = { "off", "both" };
 	struct rte_mbuf *hot = make_pool(BURST), *cold = make_pool(65536);
-	unsigned r, t, mode;
-	cpu_set_t cpus;
+	unsigned r, t;
 
 	printf("ns per packet record (rx and tx callbacks, bursts of %d)\n",
 	       BURST);
-	for (mode = 0; mode < 2; mode++)
 	for (r = 0; r < 2; r++) {
 		for (t = 0; t < 2; t++) {
-			pthread_t th;
 			double h, c;
 
-			self_release = mode == 0;
 			setenv("MICROSCOPE_RING_SIZE", rings[r], 1);
 			setenv("MICROSCOPE_TUPLES", tuples[t], 1);
 			setenv("MICROSCOPE_SHM_PREFIX", "mscshimbench", 1);
@@ -142,23 +115,12 @@ int main(int argc, char **argv)
 			t_prod = NULL;
 			t_failed = 0;
 			run(hot, BURST, 1, 1);             /* creates the ring */
-			stop_consumer = 0;
-			if (!self_release) {
-				pthread_create(&th, NULL, consumer, &t_prod);
-				CPU_ZERO(&cpus);
-				CPU_SET(0, &cpus);
-				pthread_setaffinity_np(th, sizeof(cpus), &cpus);
-			}
 			run(hot, BURST, bursts / 10, 1);   /* warm up */
 			h = run(hot, BURST, bursts, 1) - run(hot, BURST, bursts, 0);
 			c = run(cold, 65536, bursts, 1) - run(cold, 65536, bursts, 0);
-			stop_consumer = 1;
-			if (!self_release)
-				pthread_join(th, NULL);
-			printf("%-8s ring %-3s tuples %-4s: headers in cache "
+			printf("ring %-3s tuples %-4s: headers in cache "
 			       "%.2f ns, not in cache %.2f ns; %llu dropped\n",
-			       self_release ? "alone" : "+reader", rings[r],
-			       tuples[t], h, c,
+			       rings[r], tuples[t], h, c,
 			       (unsigned long long)t_prod->dropped_packets);
 		}
 	}

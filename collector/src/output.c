@@ -10,8 +10,53 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #define LOG(...) fprintf(stderr, "microscope-dumper: " __VA_ARGS__)
+
+static uint32_t rd32(const uint8_t *p)
+{
+	return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+int64_t msr_valid_prefix(int fd)
+{
+	uint8_t head[MSR_BLOCK_HEADER], *buf = NULL;
+	struct stat st;
+	int64_t off, good = 0;
+	uint32_t hsize, psize, crc;
+
+	if (fstat(fd, &st) != 0 || st.st_size < MSR_HEADER_FIXED ||
+	    pread(fd, head, MSR_HEADER_FIXED, 0) != MSR_HEADER_FIXED ||
+	    memcmp(head, "MSCOPREC", 8) != 0)
+		return 0;
+	hsize = head[10] | (uint32_t)head[11] << 8;
+	if (hsize < MSR_HEADER_FIXED + 8 || hsize > st.st_size)
+		return 0;
+	good = off = hsize;
+	while (off + MSR_BLOCK_HEADER <= st.st_size) {
+		if (pread(fd, head, MSR_BLOCK_HEADER, off) != MSR_BLOCK_HEADER ||
+		    memcmp(head, "MSBK", 4) != 0)
+			break;
+		psize = rd32(head + 4);
+		if (psize > MSR_MAX_PAYLOAD ||
+		    off + MSR_BLOCK_HEADER + psize > st.st_size)
+			break;
+		free(buf);
+		buf = malloc(psize ? psize : 1);
+		if (buf == NULL ||
+		    pread(fd, buf, psize, off + MSR_BLOCK_HEADER) != (ssize_t)psize)
+			break;
+		crc = (uint32_t)crc32(crc32(0, head, 52), buf, psize);
+		if (crc != rd32(head + 52))
+			break;
+		off += MSR_BLOCK_HEADER + psize;
+		good = off;
+	}
+	free(buf);
+	return good;
+}
 
 uint64_t msc_now_ns(void)
 {

@@ -99,7 +99,7 @@ int msr_block_flush(struct msr_block *b, uint32_t dropped_packets,
 		    uint32_t dropped_bursts, int level, struct msc_buf *out);
 
 /* Length of the valid prefix of a record file (header and every complete
- * block whose CRC matches); 0 if the header itself is bad. */
+ * block whose CRC matches); 0 if the header itself is bad (output.c). */
 int64_t msr_valid_prefix(int fd);
 
 #endif

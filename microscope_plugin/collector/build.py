@@ -94,8 +94,9 @@ def build(build_dir=None, jobs=2, dumper_only=False):
         raise BuildError('building the collector failed (make -C %s):\n%s%s'
                          % (src, proc.stdout, proc.stderr))
     art = Artifacts(out, out / SHIM, out / STATIC, out / DUMPER)
-    for path in (art.dumper,) if dumper_only else (art.shim, art.static_lib,
-                                                    art.dumper):
+    wanted = (art.dumper,) if dumper_only else (art.shim, art.static_lib,
+                                                art.dumper)
+    for path in wanted:
         if not path.exists():
             raise BuildError('make succeeded but %s is missing' % path)
     return art

@@ -9,9 +9,10 @@ import re
 TESTPMD = 'dpdk-testpmd'
 
 
-def build_testpmd_cmd(file_prefix, vdevs, lcores='0,1', mem_mb=128, mbufs=8192,
-                forward_mode='io', port_topology=None, no_flush_rx=True,
-                stats_period=None, app_args=(), eal_args=()):
+def build_testpmd_cmd(file_prefix, vdevs, lcores='0,1', mem_mb=128,
+                      mbufs=8192, forward_mode='io', port_topology=None,
+                      no_flush_rx=True, stats_period=None, app_args=(),
+                      eal_args=()):
     """A non-interactive testpmd that forwards as soon as its links are up
     and exits on a newline on stdin (or on a signal)."""
     cmd = [TESTPMD, '--lcores', lcores, '--no-huge', '-m', str(mem_mb),

@@ -15,9 +15,9 @@ pytestmark = pytest.mark.dpdk
 
 
 def _single_nf(tmp_path, prefix, pcap, extra=()):
-    return build_testpmd_cmd(prefix, ['net_pcap0,rx_pcap=%s,tx_pcap=%s'
-                                % (pcap, tmp_path / 'out.pcap')],
-                       port_topology='loop', app_args=extra)
+    vdev = 'net_pcap0,rx_pcap=%s,tx_pcap=%s' % (pcap, tmp_path / 'out.pcap')
+    return build_testpmd_cmd(prefix, [vdev], port_topology='loop',
+                             app_args=extra)
 
 
 def _expect_equal(rec, cap, direction):
