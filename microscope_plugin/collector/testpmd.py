@@ -1,8 +1,9 @@
 """``dpdk-testpmd`` command lines and output parsing (tests, benchmark).
 
 Debian's testpmd, without hugepages or PCI devices: ``--no-huge``, a
-unique ``--file-prefix`` per process, virtual devices only (net_pcap,
-net_memif, net_null).
+unique ``--file-prefix`` per process, ``--no-shconf`` (no shared config
+files left under /var/run/dpdk), virtual devices only (net_pcap,
+net_memif).
 """
 import re
 
@@ -16,7 +17,8 @@ def build_testpmd_cmd(file_prefix, vdevs, lcores='0,1', mem_mb=128,
     """A non-interactive testpmd that forwards as soon as its links are up
     and exits on a newline on stdin (or on a signal)."""
     cmd = [TESTPMD, '--lcores', lcores, '--no-huge', '-m', str(mem_mb),
-           '--no-pci', '--file-prefix', file_prefix, '--no-telemetry']
+           '--no-pci', '--file-prefix', file_prefix, '--no-telemetry',
+           '--no-shconf']
     for vdev in vdevs:
         cmd += ['--vdev', vdev]
     cmd += list(eal_args)

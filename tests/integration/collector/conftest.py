@@ -1,10 +1,14 @@
 """Fixtures of the DPDK collector tests: the C code is built once per
 session into a temporary directory, so a clean clone works."""
+import glob
 import os
+import shutil
 
 import pytest
 
 from microscope_plugin.collector import build as build_mod
+
+RUNTIME_DIR = '/var/run/dpdk'
 
 
 @pytest.fixture(scope='session')
@@ -29,6 +33,10 @@ def artifacts(tmp_path_factory):
 
 @pytest.fixture
 def prefix(request):
-    """A unique testpmd --file-prefix for this test."""
+    """A unique testpmd --file-prefix for this test; its runtime
+    directories under /var/run/dpdk are removed afterwards."""
     name = request.node.name.replace('[', '_').replace(']', '')
-    return 'msc-%d-%s' % (os.getpid(), name[-40:])
+    prefix = 'msc-%d-%s' % (os.getpid(), name[-40:])
+    yield prefix
+    for path in glob.glob(os.path.join(RUNTIME_DIR, prefix + '*')):
+        shutil.rmtree(path, ignore_errors=True)

@@ -5,6 +5,7 @@ puts into shared memory) through the dumper's own parser and block
 encoder into a file; ``read_records`` must return what went in, and with
 compression off the file must equal ``write_records``' byte for byte.
 """
+import os
 import subprocess
 
 import numpy as np
@@ -191,3 +192,29 @@ def test_c_writer_rejects_garbage(dumper_build, tmp_path):
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode != 0
     assert 'bad record' in proc.stderr
+
+
+def test_dumper_reads_config_file_and_environment(dumper_build, tmp_path):
+    raw, bursts, packets = _traffic(13, n_bursts=50, tuples_rx=False)
+    conf = tmp_path / 'collector.conf'
+    conf.write_text('[collector]\n# comment\nnf_name = from-file\n'
+                    'zlib_level = 0\ntsc_shift = 2\n')
+    src = tmp_path / 'ring.bin'
+    src.write_bytes(raw)
+    env = dict(os.environ, MICROSCOPE_CONFIG=str(conf),
+               MICROSCOPE_TSC_SHIFT='3')          # the environment wins
+    proc = subprocess.run([str(dumper_build.dumper), '--convert', str(src),
+                           str(tmp_path / 'o.msr'), '--tsc-hz', str(TSC_HZ)],
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    rec = read_records(tmp_path / 'o.msr')
+    assert rec.header.nf_name == 'from-file'
+    assert rec.header.tsc_hz == TSC_HZ >> 3
+    assert _block_codecs(tmp_path / 'o.msr') == [fmt.CODEC_RAW]
+    _assert_same(rec, bursts, packets, 3)
+    conf.write_text('ring_size = lots\n')
+    proc = subprocess.run([str(dumper_build.dumper), '--convert', str(src),
+                           str(tmp_path / 'p.msr'), '--tsc-hz', '1000'],
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0
+    assert 'bad config entry ring_size = lots' in proc.stderr

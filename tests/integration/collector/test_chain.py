@@ -83,6 +83,8 @@ def test_two_nfs_chained_over_memif_link(artifacts, tmp_path, prefix):
         for n in range(1, PASSES):
             assert nf1.wait_rings_idle(min_head=n * PER_PASS * 2 * 2), \
                 nf1.nf_output()
+            # NF2 has taken this pass out of the memif ring before the next
+            assert nf2.wait_rings_idle(min_head=n * PER_PASS * 2 * 2)
             for line in ('stop', 'port stop 0', 'port start 0', 'start'):
                 say(line)
                 time.sleep(0.1)

@@ -21,7 +21,7 @@ def test_statically_linked_nf_with_explicit_attach(artifacts, tmp_path, prefix):
     assert 'librte_' not in ldd.stdout          # DPDK is inside the binary
     cap = make_pcap(tmp_path / 'in.pcap', 3000, seed=8)
     cmd = [nf, '--no-huge', '-m', '128', '--no-pci', '--file-prefix', prefix,
-           '--no-telemetry', '--vdev', 'net_pcap0,rx_pcap=%s,tx_pcap=%s'
+           '--no-telemetry', '--no-shconf', '--vdev', 'net_pcap0,rx_pcap=%s,tx_pcap=%s'
            % (tmp_path / 'in.pcap', tmp_path / 'out.pcap'), '--', '500']
     with CollectorRun(cmd, 'static-nf', tmp_path / 'rec', tuples='rx',
                       artifacts=artifacts, log_dir=tmp_path / 'logs',

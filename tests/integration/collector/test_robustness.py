@@ -81,3 +81,27 @@ def test_dumper_killed_and_restarted(artifacts, tmp_path, prefix):
     assert after.sum() > 100
     # what was lost while no dumper ran is reported, not silently missing
     assert sum(p.dropped_packets for p in parts) > 0
+
+
+def test_dumper_rotates_files(artifacts, tmp_path, prefix):
+    make_pcap(tmp_path / 'in.pcap', 4096, seed=7)
+    cmd = build_testpmd_cmd(
+        prefix, ['net_pcap0,rx_pcap=%s,infinite_rx=1' % (tmp_path / 'in.pcap')],
+        port_topology='loop', forward_mode='noisy',
+        app_args=['--noisy-lkup-memory=16', '--noisy-lkup-num-reads=64'])
+    with CollectorRun(cmd, 'rot', tmp_path / 'rec', artifacts=artifacts,
+                      log_dir=tmp_path / 'logs',
+                      settings={'flush_ms': 100, 'rotate_s': 1}) as run:
+        run.start()
+        time.sleep(3.5)
+        run.stop()
+        files = run.files()
+        whole = run.read()
+    assert len(files) >= 3, files
+    parts = [read_records(f) for f in files]
+    assert all(p.error is None for p in parts)
+    # consecutive files continue each other in time
+    for a, b in zip(parts, parts[1:]):
+        if len(a.bursts) and len(b.bursts):
+            assert a.bursts.tsc.max() <= b.bursts.tsc.min()
+    assert len(whole.packets) == sum(len(p.packets) for p in parts)
