@@ -55,6 +55,17 @@ static __thread int t_failed __attribute__((tls_model("initial-exec")));
 
 #define LOG(...) fprintf(stderr, "microscope-collector: " __VA_ARGS__)
 
+/* A child forked after rings exist must not write into its parent's:
+ * it starts over with rings of its own (its pid differs). */
+static void after_fork_child(void)
+{
+	t_prod = NULL;
+	t_failed = 0;
+	g_nprod = 0;
+	g_nprod_tried = 0;
+	pthread_mutex_init(&g_lock, NULL);
+}
+
 static void init_locked(void)
 {
 	char err[512];
@@ -78,6 +89,7 @@ static void init_locked(void)
 	g_anchor_ns = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 	if (gethostname(g_host, sizeof(g_host) - 1) != 0)
 		g_host[0] = '\0';
+	pthread_atfork(NULL, NULL, after_fork_child);
 	g_state = 1;
 }
 
