@@ -11,6 +11,10 @@
 #include <time.h>
 #include <unistd.h>
 #include <zlib.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <x86intrin.h>
+#define MSC_HAVE_RDTSC 1
+#endif
 
 #define LOG(...) fprintf(stderr, "microscope-dumper: " __VA_ARGS__)
 
@@ -112,6 +116,8 @@ struct msc_group *msc_group_get(struct msc_group **list,
 	g->hdr.host = g->host;
 	g->hdr.tsc_hz = h->tsc_hz >> tsc_shift;
 	g->hdr.anchor_tsc = h->anchor_tsc >> tsc_shift;
+	g->anchor_tsc_raw = h->anchor_tsc;
+	g->tsc_shift = tsc_shift;
 	g->hdr.anchor_unix_ns = h->anchor_unix_ns;
 	g->hdr.flags = h->flags;
 	g->hdr.role = h->role;
@@ -162,12 +168,50 @@ static int open_next(struct msc_group *g, uint64_t now_ns)
 	return 0;
 }
 
+/*
+ * rte_get_tsc_hz() is often the nominal frequency, off by a few 0.1 %:
+ * 0.2 % is 2 ms after one second, enough to misalign two NFs on one time
+ * line.  Before a file is closed, its header's tsc_hz is recalibrated from
+ * the shim's anchor (taken when the NF started) and a TSC/CLOCK_REALTIME
+ * pair read now, then the header is rewritten in place (same size).
+ */
+static void calibrate_header(struct msc_group *g)
+{
+#ifdef MSC_HAVE_RDTSC
+	struct timespec ts;
+	struct msc_buf head = { 0 };
+	uint64_t t0, t1, now_tsc;
+	int64_t now_ns, dns;
+	long double hz;
+
+	t0 = __rdtsc();
+	clock_gettime(CLOCK_REALTIME, &ts);
+	t1 = __rdtsc();
+	now_tsc = t0 + (t1 - t0) / 2;
+	now_ns = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+	dns = now_ns - g->hdr.anchor_unix_ns;
+	if (dns < 50000000LL || now_tsc <= g->anchor_tsc_raw)
+		return;         /* too short to improve on the nominal rate */
+	hz = (long double)(now_tsc - g->anchor_tsc_raw) * 1e9L / (long double)dns;
+	if (hz < 1e6L)
+		return;
+	g->hdr.tsc_hz = (uint64_t)(hz / (long double)(1ull << g->tsc_shift) + 0.5L);
+	if (msr_pack_header(&g->hdr, &head) == 0 &&
+	    pwrite(g->fd, head.p, head.n, 0) != (ssize_t)head.n)
+		LOG("cannot rewrite the header of %s\n", g->path);
+	msc_buf_free(&head);
+#else
+	(void)g;
+#endif
+}
+
 void msc_group_close(struct msc_group *g)
 {
 	char part[sizeof(g->path) + 8];
 
 	if (g->fd < 0)
 		return;
+	calibrate_header(g);
 	fsync(g->fd);
 	close(g->fd);
 	g->fd = -1;

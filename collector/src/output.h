@@ -23,6 +23,8 @@ struct msc_group {
 	char base[MSC_NAME_MAX + 32];      /* <nf>-<pid> */
 	char path[MSC_PATH_MAX + 320];
 	struct msr_file_header hdr;
+	uint64_t anchor_tsc_raw;           /* the shim's anchor, unshifted */
+	int tsc_shift;
 	int fd;
 	unsigned seq;
 	uint64_t bytes, opened_ns;

@@ -10,13 +10,10 @@ import pytest
 from microscope_plugin.collector import CollectorRun
 from microscope_plugin.collector.testpmd import build_testpmd_cmd, forward_totals
 from microscope_plugin.pcap import write_pcap
+from microscope_plugin.topology import NF, Topology
 from microscope_plugin.trace import format as fmt
+from microscope_plugin.trace.reconstruct import reconstruct
 from tests.integration.collector.traffic import make_pcap
-
-try:                                   # being written in parallel
-    from microscope_plugin.trace import reconstruct  # noqa: F401
-except ImportError:
-    reconstruct = None
 
 pytestmark = pytest.mark.dpdk
 
@@ -24,18 +21,18 @@ PASSES = 6          # NF1 replays its pcap once per port restart
 PER_PASS = 3000     # fits the memif ring (4096): no loss between the NFs
 
 
-def fifo_link_count(sent, received, window=4096):
-    """Local stand-in for reconstruction: match NF1's tx IPID sequence to
-    NF2's rx IPID sequence in order (FIFO), each received IPID to the
-    first unmatched equal IPID at most ``window`` sent packets ahead."""
-    linked, j = 0, 0
-    for ipid in received:
-        ahead = sent[j:j + window]
-        hit = np.flatnonzero(ahead == ipid)
-        if hit.size:
-            j += int(hit[0]) + 1
-            linked += 1
-    return linked
+def linked_correctly(r1, r2):
+    """Reconstruct the two-NF trace (§5) and count NF2 rx records linked to
+    the NF1 tx record that sent them: memif keeps order and loses
+    nothing here, so the i-th packet NF2 read is the i-th NF1 sent."""
+    topo = Topology(nfs=(NF('nf1', 'io'), NF('nf2', 'io')),
+                    edges=(('nf1', 'nf2'),))
+    trace = reconstruct(topo, [r1, r2])
+    v1, v2 = trace.views
+    sent = np.flatnonzero((v1.tx_port == 1) & v1.tx_ipv4)
+    got = v2.rx_up[v2.rx_ipv4] - trace.tx_offsets[0]
+    n = min(len(sent), len(got))
+    return int((got[:n] == sent[:n]).sum()), trace.summary()
 
 
 def _ipids(rec, direction, port):
@@ -106,7 +103,5 @@ def test_two_nfs_chained_over_memif_link(artifacts, tmp_path, prefix):
     sent = _ipids(r1, fmt.DIR_TX, 1)           # NF1 -> memif
     received = _ipids(r2, fmt.DIR_RX, 0)        # memif -> NF2
     assert len(sent) == n_in and len(received) == n_in
-    # TODO(reconstruct): link with microscope_plugin.trace.reconstruct
-    # (imported above when present) instead of the local FIFO helper.
-    linked = fifo_link_count(sent, received)
-    assert linked / n_in >= 0.999, (linked, n_in)
+    linked, summary = linked_correctly(r1, r2)
+    assert linked / n_in >= 0.999, (linked, n_in, summary)
