@@ -62,6 +62,30 @@ def _burst_durations(trace, s, rb_t):
     return dur
 
 
+FLOW_FIELDS = ('src', 'dst', 'sport', 'dport', 'proto')
+
+
+def _flows(trace):
+    """Flow id per packet (distinct 5-tuples; -1 where unknown)."""
+    has = np.flatnonzero(trace.pkt_has_tuple)
+    p_flow = np.full(trace.n_packets, -1, dtype=np.int64)
+    if not has.size:
+        return p_flow, {f: np.zeros(0, np.int64) for f in FLOW_FIELDS}
+    k1 = (trace.pkt_src[has].astype(np.uint64) << np.uint64(32)) \
+        | trace.pkt_dst[has].astype(np.uint64)
+    k2 = (trace.pkt_sport[has].astype(np.uint64) << np.uint64(24)) \
+        | (trace.pkt_dport[has].astype(np.uint64) << np.uint64(8)) \
+        | trace.pkt_proto[has].astype(np.uint64)
+    order = np.lexsort((k2, k1))
+    new = np.ones(has.size, dtype=bool)
+    new[1:] = (k1[order][1:] != k1[order][:-1]) | (k2[order][1:] != k2[order][:-1])
+    fid = np.cumsum(new) - 1
+    p_flow[has[order]] = fid
+    rep = has[order[new]]
+    flows = {f: getattr(trace, 'pkt_' + f)[rep].astype(np.int64) for f in FLOW_FIELDS}
+    return p_flow, flows
+
+
 def build(trace, params):
     n_nf = len(trace.names)
     acc = trace.hop_read >= 0
@@ -118,18 +142,7 @@ def build(trace, params):
         drains.append(d)
         rb_start[k + 1] = rb_start[k] + len(t)
         drain_start[k + 1] = drain_start[k] + len(d)
-    # flows
-    has = trace.pkt_has_tuple
-    key = np.stack([trace.pkt_src.astype(np.int64), trace.pkt_dst.astype(np.int64),
-                    trace.pkt_sport.astype(np.int64), trace.pkt_dport.astype(np.int64),
-                    trace.pkt_proto.astype(np.int64)], axis=1)
-    p_flow = np.full(trace.n_packets, -1, dtype=np.int64)
-    flows = {f: np.zeros(0, np.int64) for f in ('src', 'dst', 'sport', 'dport', 'proto')}
-    if has.any():
-        uniq, inv = np.unique(key[has], axis=0, return_inverse=True)
-        p_flow[has] = inv.ravel()
-        flows = {f: uniq[:, i] for i, f in enumerate(('src', 'dst', 'sport',
-                                                       'dport', 'proto'))}
+    p_flow, flows = _flows(trace)
     rates = peak_rates(trace, params)
     rate_pns = np.array([rates.get(n, (0.0, ''))[0] / 1e9 for n in trace.names])
     return EngineArrays(
