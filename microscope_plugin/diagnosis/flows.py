@@ -9,7 +9,7 @@ import numpy as np
 from numba import njit
 
 from microscope_plugin.diagnosis.kernel import (
-    R_SET_I0, R_SET_I1, R_SET_KEY, SET_PROCESSED)
+    R_SET_I0, R_SET_I1, R_SET_KEY, R_T1, SET_PROCESSED)
 from microscope_plugin.diagnosis.walk import path_key
 
 
@@ -31,7 +31,7 @@ def top_flows(rel_ints, k, arr, read, pkt, nf, pos, p_row, p_entry_nf, p_flow,
             if read[r] < 0:
                 continue
             if key == SET_PROCESSED:
-                if read[r] > arr[i1]:
+                if read[r] > rel_ints[x, R_T1]:
                     continue
             elif path_key(pkt[r], pos[r], p_entry_nf, p_row, nf, n_nf) != key:
                 continue

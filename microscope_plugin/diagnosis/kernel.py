@@ -4,8 +4,8 @@ For one packet ``p`` arriving at NF ``f`` (hop row ``j``):
 
 * **queuing period** (§4.1): from the first arrival after the queue was
   last seen drained, up to p's arrival; ``T`` is its length, ``n_i(T)``
-  the packets that entered the queue in it (p included), ``n_p(T)`` the
-  packets the NF read in it.
+  the packets that entered the queue before p (PreSet(p)), ``n_p(T)`` the
+  packets the NF processed in it, so ``n_i - n_p`` is the queue p found.
 * **local scores** (Eq. 1-2): with ``x = r_i T``, ``S_i = n_i - x`` and
   ``S_p = x - n_p`` when ``n_i >= x``, else ``S_i = 0``, ``S_p = n_i - n_p``.
   ``S_i + S_p = n_i - n_p``, the queue p found.  Should the NF have read
@@ -80,13 +80,15 @@ def period_start(k, j, arr, nf_start, drain_t, drain_start):
 
 
 @njit(cache=True)
-def period_counts(k, i0, j, arr, acc_cum, nf_start, rb_t, rb_cum, rb_dur,
-                  rb_start, rate_pns):
-    """(n_i, n_p) between the arrivals of hop rows i0 and j at NF k.
+def period_counts(k, i0, j, t_end, arr, acc_cum, nf_start, rb_t, rb_cum,
+                  rb_dur, rb_start, rate_pns):
+    """(n_i, n_p, t_free) for the period from the arrival of hop row i0 to
+    ``t_end`` at NF k.
 
-    ``n_i``: packets that entered the queue (i0..j, drops excluded).
-    ``n_p``: packets the NF processed: those it read in [arr[i0], arr[j]],
-    less the part of the last burst still being processed at arr[j]
+    ``n_i``: packets that entered the queue, rows i0..j (drops excluded;
+    j = i0 - 1 for none).
+    ``n_p``: packets the NF processed: those it read in [arr[i0], t_end],
+    less the part of the last burst still being processed at t_end
     (processing spread evenly over the burst's read-to-send time).  Reads
     come 32 at a time; without this an NF working at its peak rate would
     look up to a burst behind it.
@@ -98,9 +100,9 @@ def period_counts(k, i0, j, arr, acc_cum, nf_start, rb_t, rb_cum, rb_dur,
     a stall inside that burst is the NF's own slowness and stays in S_p.
     """
     hs = nf_start[k]
-    n_i = acc_cum[j] - (acc_cum[i0 - 1] if i0 > hs else 0)
+    n_i = (acc_cum[j] if j >= hs else 0) - (acc_cum[i0 - 1] if i0 > hs else 0)
     rs, re = rb_start[k], rb_start[k + 1]
-    a = arr[j]
+    a = t_end
     b1 = np.searchsorted(rb_t[rs:re], a, side='right')
     b0 = np.searchsorted(rb_t[rs:re], arr[i0])
     n_p = float((rb_cum[rs + b1 - 1] if b1 > 0 else 0)
@@ -126,8 +128,8 @@ def queuing_period(k, j, arr, acc_cum, nf_start, rb_t, rb_cum, rb_dur,
                    rb_start, drain_t, drain_start, rate_pns):
     """Return (i0, T_start, n_i, n_p, t_free) for hop row j at NF k (§4.1)."""
     i0 = period_start(k, j, arr, nf_start, drain_t, drain_start)
-    n_i, n_p, t_free = period_counts(k, i0, j, arr, acc_cum, nf_start, rb_t,
-                                     rb_cum, rb_dur, rb_start, rate_pns)
+    n_i, n_p, t_free = period_counts(k, i0, j, arr[j], arr, acc_cum, nf_start,
+                                     rb_t, rb_cum, rb_dur, rb_start, rate_pns)
     return i0, arr[i0], n_i, n_p, t_free
 
 

@@ -79,11 +79,16 @@ def diagnose_rows(victim_rows, victim_ids, arr, read, dep, pkt, nf, acc_cum, pos
                 continue
             i0 = period_start(k, jf, arr, nf_start, drain_t, drain_start)
             t0 = arr[i0]
-            n_i, n_p, t_free = period_counts(k, i0, j, arr, acc_cum, nf_start,
-                                             rb_t, rb_cum, rb_dur, rb_start,
-                                             rate_pns[k])
+            # PreSet(p) is what arrived before the victim p; an upstream NF
+            # is diagnosed up to and including the last PreSet packet
+            jj = j - 1 if score < 0 else j
+            if jj < i0:
+                continue
+            n_i, n_p, t_free = period_counts(k, i0, jj, arr[j], arr, acc_cum,
+                                             nf_start, rb_t, rb_cum, rb_dur,
+                                             rb_start, rate_pns[k])
             s_i, s_p = local_scores(n_i, n_p, rate_pns[k], arr[j] - t_free)
-            if score < 0:
+            if score < 0:       # the victim itself: its queue excludes it
                 local, inp = s_p, s_i
             elif s_i + s_p <= 0:
                 local, inp = score, 0.0
@@ -92,16 +97,16 @@ def diagnose_rows(victim_rows, victim_ids, arr, read, dep, pkt, nf, acc_cum, pos
                 inp = score * s_i / (s_i + s_p)
             if local > min_score:
                 ints, floats, n = _emit(ints, floats, n, vid, k, KIND_NF, k, i0,
-                                        j, SET_PROCESSED, t0, arr[j], depth,
+                                        jj, SET_PROCESSED, t0, arr[j], depth,
                                         local)
             if inp <= min_score or depth >= max_depth or n_i <= 0:
                 continue
             # PreSet(p): accepted arrivals of the period, keyed by path
-            m = j - i0 + 1
+            m = jj - i0 + 1
             keys = np.empty(m, np.int64)
             rows = np.empty(m, np.int64)
             c = 0
-            for r in range(i0, j + 1):
+            for r in range(i0, jj + 1):
                 if read[r] < 0:
                     continue
                 keys[c] = path_key(pkt[r], pos[r], p_entry_nf, p_row, nf, n_nf)
@@ -176,7 +181,7 @@ def diagnose_rows(victim_rows, victim_ids, arr, read, dep, pkt, nf, acc_cum, pos
                         lo = min(lo, t)
                         hi = max(hi, t)
                     ints, floats, n = _emit(ints, floats, n, vid, p_entry_nf[q0],
-                                            KIND_SOURCE, k, i0, j,
+                                            KIND_SOURCE, k, i0, jj,
                                             keys[order[a]], lo, hi, depth,
                                             s_src)
                 for h in range(L):
