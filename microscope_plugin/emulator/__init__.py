@@ -6,7 +6,7 @@ for a described NF DAG, traffic and injected faults, plus ground truth.
 import os
 import time
 
-from microscope_plugin.emulator.output import record_stats, write_outputs
+from microscope_plugin.emulator.output import record_stats, write_outputs  # noqa: F401
 from microscope_plugin.emulator.run import emulate
 from microscope_plugin.emulator.scenario import (  # noqa: F401
     ScenarioError, list_presets, load_scenario, parse_scenario)

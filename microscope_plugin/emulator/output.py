@@ -66,8 +66,8 @@ def nf_columns(em, name, tick_ns=1):
     length = np.concatenate([nb.rx_n, tx_len]).astype(np.int64)[order]
     t = np.concatenate([nb.rx_t, nb.tx_t[ukeys // P]])[order]
     port = np.where(is_tx, rec_sub[order], 0)
-    pos = np.arange(int(length.sum())) - np.repeat(np.cumsum(length) - length,
-                                                    length)
+    pos = np.arange(int(length.sum())) - np.repeat(
+        np.cumsum(length) - length, length)
     src_i = np.repeat(start, length) + pos
     tx_pk = np.repeat(is_tx, length)
     rows = np.where(tx_pk, tx_seq[np.minimum(src_i, len(tx_seq) - 1)],

@@ -93,6 +93,6 @@ def render(s):
     t = s.get('timings', {})
     if t:
         out.append('')
-        out.append('Timings: ' + ', '.join('%s %.1f s' % (k[:-2], v)
-                                          for k, v in t.items()))
+        out.append('Timings: ' + ', '.join(
+            '%s %.1f s' % (k[:-2], v) for k, v in t.items()))
     return '\n'.join(out) + '\n'

@@ -29,8 +29,9 @@ CODEC_ZLIB = 1
 KIND_LITERAL = 0     # IPv4, IPID stored in the literal column
 KIND_REF = 1         # IPv4, IPID equal to an earlier rx packet's in the block
 KIND_NOT_IPV4 = 2    # not IPv4: no IPID, no 5-tuple
-KIND_SUCCESSOR = 3   # IPv4 with a tuple: IPID = previous IPID of the same
-                     # source address in the block + 1 (mod 2^16)
+# IPv4 with a tuple: IPID = previous IPID of the same source address in
+# the block + 1 (mod 2^16)
+KIND_SUCCESSOR = 3
 CODE_KIND_MASK = 0x03
 CODE_HAS_TUPLE = 0x04
 

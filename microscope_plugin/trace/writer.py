@@ -4,7 +4,6 @@ import os
 import numpy as np
 
 from microscope_plugin.trace import block
-from microscope_plugin.trace import format as fmt
 
 
 class RecordWriter:

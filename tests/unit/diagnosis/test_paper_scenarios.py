@@ -24,6 +24,7 @@ def causes_at(r, nf, fault):
                         int(C.kind[i])))
     return out
 
+
 FLOW_A = {'model': 'flow', 'rate_mpps': 0.1,
           'flow': {'src': '10.9.9.9/32', 'dst': '10.8.8.8/32', 'sport': 5000,
                    'dport': 80, 'proto': 'udp'}}
