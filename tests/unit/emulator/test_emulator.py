@@ -4,7 +4,7 @@ import pytest
 
 from microscope_plugin import emulator
 from microscope_plugin.emulator.run import EPOCH_NS, emulate, service_times
-from microscope_plugin.emulator.truth import attribute
+from microscope_plugin.emulator.truth import attribute, attribute_windowed
 from microscope_plugin.trace import read_records
 from microscope_plugin.trace import format as fmt
 from tests.unit.emulator import scenarios
@@ -176,6 +176,10 @@ def test_counterfactual_attribution(chain_run):
     assert not v[tr.inj >= 0].any()         # injected packets are culprits
     starts = np.array([f.at_ns for f in em.faults])
     assert np.all(tr.t_ns[v] + 5e6 > starts[truth.victim_fault[v]])
+    # the windowed counterfactual gives exactly the same attribution
+    win = attribute_windowed(em, window_ns=2e6)
+    np.testing.assert_array_equal(win.victim_fault, truth.victim_fault)
+    np.testing.assert_array_equal(win.victim_hop, truth.victim_hop)
     # with no fault at all, the counterfactual finds no victims
     nothing = attribute(cf, emulate(em.scenario, with_faults=False))
     assert (nothing.victim_fault < 0).all()
