@@ -4,7 +4,7 @@
     python benchmarks/emulator_speed.py [--duration 5] [--out DIR]
 
 Prints wall time per stage (emulate, write record files, counterfactual
-run for the ground truth), peak memory (max RSS), and the record files'
+runs for the ground truth), CPU time, peak memory (max RSS), and the record files'
 bytes per packet-record (a packet in one rx or tx burst record, entry-tap
 records included) and per packet-hop.  Target (issue): paper16, 5 s,
 <= 30 s and <= 4 GB on one core.
@@ -34,8 +34,10 @@ def main():
                                                   random_faults={}),
                               tempfile.mkdtemp(), counterfactual=False)
     t0 = time.perf_counter()
+    c0 = time.process_time()
     em, summary = emulator.run_to_directory(sc, out)
     wall = time.perf_counter() - t0
+    cpu = time.process_time() - c0
     st = emulator.record_stats(summary['record_files'])
     hops = int((~np.isnan(em.read)).sum())
     t = summary['timings']
@@ -46,6 +48,8 @@ def main():
           '%.1f s, total %.1f s (without the counterfactual %.1f s)'
           % (t['emulate_s'], t['write_s'], t.get('counterfactual_s', 0.0), wall,
              wall - t.get('counterfactual_s', 0.0)))
+    print('CPU time of this process: %.1f s (wall time counts other '
+          'processes sharing the core)' % cpu)
     print('peak memory (max RSS): %.2f GB'
           % (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6))
     print('record files: %.1f MB for %d rx + %d tx packet-records: %.3f bytes '
