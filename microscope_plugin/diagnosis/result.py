@@ -114,7 +114,7 @@ class DiagnosisResult:
              'nf': self.names[int(V.nf[v])], 'time_ns': int(V.t_ns[v]),
              'latency_ns': int(V.latency_ns[v]) if V.latency_ns[v] >= 0 else None,
              'packet': {'flow': flow_dict(A.flows, int(A.p_flow[pk])),
-                        'ipid': None}}
+                        'ipid': int(A.p_ipid[pk])}}
         C = self.causes()
         sel = np.flatnonzero(C.victim == v)
         sel = sel[np.argsort(C.rank[sel])][:max_causes]

@@ -38,6 +38,7 @@ class EngineArrays:
     p_entry_t: np.ndarray   # left its source (entry tap), -1 if unknown
     p_entry_nf: np.ndarray
     p_flow: np.ndarray      # flow id (distinct 5-tuples), -1 if unknown
+    p_ipid: np.ndarray
     flows: dict             # flow id -> 5-tuple columns
     rate_pns: np.ndarray    # r_i per NF, packets per ns
     rates_pps: dict         # r_i per NF name, and where it came from
@@ -157,4 +158,5 @@ def build(trace, params):
         drain_start=drain_start, p_row=p_row, p_len=p_len,
         p_entry_t=trace.pkt_entry_t.astype(np.int64),
         p_entry_nf=trace.pkt_entry.astype(np.int64), p_flow=p_flow,
+        p_ipid=trace.pkt_ipid,
         flows=flows, rate_pns=rate_pns, rates_pps=rates, queuing=modes)
