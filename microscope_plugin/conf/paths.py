@@ -7,6 +7,7 @@ OPTS = [
     cfg.StrOpt('state_path',
                default=os.path.join(os.path.expanduser('~'), '.local',
                                     'share', 'microscope'),
+               sample_default='~/.local/share/microscope',
                help='Directory where Microscope keeps its state: the '
                     'embedded SQLite database, record files and '
                     'generated reports.'),
