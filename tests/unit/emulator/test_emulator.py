@@ -191,3 +191,35 @@ def test_same_seed_same_records(tmp_path):
     b = emulator.write_outputs(emulate(sc), str(tmp_path / 'b'))
     for x, y in zip(a, b):
         assert open(x, 'rb').read() == open(y, 'rb').read()
+
+
+def test_pcap_traffic_keeps_its_ipids(tmp_path):
+    from microscope_plugin import pcap
+    frames, times = [], []
+    for i in range(300):
+        frames.append(pcap.build_frame(src=0x0A000001 + i % 7, dst=0x0A000100,
+                                       sport=1000 + i % 7, dport=80, proto=6,
+                                       ipid=(40000 + 3 * i) % 65536))
+        times.append(1_000_000_000 + i * 2000)
+    frames.insert(50, pcap.build_frame(kind='arp'))
+    times.insert(50, 1_000_000_000 + 99_001)
+    path = tmp_path / 'in.pcap'
+    pcap.write_pcap(str(path), frames, times)
+    sc = emulator.parse_scenario({
+        'name': 'pcap', 'duration_s': 0.01, 'seed': 1,
+        'topology': {'stages': [{'name': 'fw', 'peak_rate_mpps': 1.0}]},
+        'sources': [{'name': 'in', 'to': 'fw',
+                     'traffic': {'model': 'pcap', 'path': str(path)}}]})
+    em = emulate(sc)
+    assert len(em.traffic) == 300              # the ARP frame is not IPv4
+    np.testing.assert_array_equal(em.traffic.ipid,
+                                  (40000 + 3 * np.arange(300)) % 65536)
+    np.testing.assert_allclose(em.traffic.t_ns, np.arange(300) * 2000.0)
+    bad = emulator.parse_scenario({
+        'name': 'pcap', 'duration_s': 0.01,
+        'topology': {'stages': [{'name': 'fw', 'peak_rate_mpps': 1.0}]},
+        'sources': [{'name': 'in', 'to': 'fw',
+                     'traffic': {'model': 'pcap', 'path': str(tmp_path / 'no')}}]})
+    with pytest.raises(emulator.ScenarioError) as ei:
+        emulate(bad)
+    assert ei.value.field == 'sources[0].traffic.path'
