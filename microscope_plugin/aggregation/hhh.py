@@ -39,8 +39,10 @@ How it is computed exactly, without enumerating the whole lattice:
 """
 import dataclasses
 
-import numba
 import numpy as np
+
+from microscope_plugin.aggregation import _kernels as kern
+from microscope_plugin.aggregation.hierarchy import PortHierarchy
 
 #: Relative tolerance on threshold comparisons (sums of floats).
 REL_TOL = 1e-9
@@ -54,12 +56,13 @@ class TooManyClusters(ValueError):
 class HHHResult:
     """Reported clusters (one row each) and bookkeeping.
 
-    ``lo``/``hi``: (R, D) node intervals per field.  ``score``: weight not
-    in reported strict descendants (the overlap rule).  ``total``: T(X).
-    ``attributed``: the records' weight split over their minimal reported
-    clusters (sums to the weight covered by any reported cluster).
+    ``ids``: (R, D) pre-order node ids in the fields' trees; ``lo``/``hi``:
+    the same nodes as intervals.  ``score``: weight not in reported strict
+    descendants (the overlap rule).  ``total``: T(X).  ``attributed``: the
+    records' weight split evenly over their minimal reported clusters.
     """
 
+    ids: np.ndarray
     lo: np.ndarray
     hi: np.ndarray
     score: np.ndarray
@@ -76,289 +79,112 @@ class HHHResult:
     def empty(cls, D):
         z = np.zeros((0, D), dtype=np.int64)
         f = np.zeros(0, dtype=np.float64)
-        return cls(z, z.copy(), f, f.copy(), f.copy(), np.zeros(0, np.int64))
+        return cls(z, z.copy(), z.copy(), f, f.copy(), f.copy(), np.zeros(0, np.int64))
 
 
-# ---------------------------------------------------------------- compiled
+@dataclasses.dataclass
+class Tree:
+    """Virtual tree of one field: nodes in pre-order (``lo`` ascending,
+    larger first), ``tout[i]`` = last descendant, ``parent`` (root: itself),
+    ``depth``, ``leaf`` (a leaf level of the field's hierarchy)."""
 
-@numba.njit(cache=True)
-def _tree_parents(tout):
-    n = tout.shape[0]
-    parent = np.zeros(n, np.int32)
-    depth = np.zeros(n, np.int32)
-    stack = np.empty(n, np.int64)
-    sp = 1
-    stack[0] = 0
-    for i in range(1, n):
-        while tout[stack[sp - 1]] < i:
-            sp -= 1
-        p = stack[sp - 1]
-        parent[i] = p
-        depth[i] = depth[p] + 1
-        stack[sp] = i
-        sp += 1
-    return parent, depth
+    keys: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    tout: np.ndarray
+    parent: np.ndarray
+    depth: np.ndarray
+    leaf: np.ndarray
 
+    @property
+    def size(self):
+        return self.keys.size
 
-@numba.njit(cache=True, inline='always')
-def _lca(parent, tout, a, b):
-    # a <= b are pre-order ids of one field's virtual tree
-    x = a
-    while tout[x] < b:
-        x = parent[x]
-    return x
+    def deepest(self, values):
+        """Id of the deepest node containing each value (-1 if none)."""
+        return kern.deepest_containing(self.lo, self.hi, self.parent.astype(np.int64),
+                                       np.asarray(values, dtype=np.int64))
 
 
-@numba.njit(cache=True)
-def _enumerate(R, W, pstart, thr, parent, tout, max_clusters):
-    """Closed clusters with weight >= thr[p] of every partition p, each
-    once (prefix-preserving closure extension).  Returns nodes, weights,
-    partitions, is-root flags, member offsets and members, and K (or -1
-    when max_clusters was exceeded)."""
-    M, D = R.shape
-    P = pstart.shape[0] - 1
-    cap = 1024
-    nodes = np.empty((cap, D), np.int32)
-    wsum = np.empty(cap, np.float64)
-    cpart = np.empty(cap, np.int64)
-    core = np.empty(cap, np.int64)
-    isroot = np.zeros(cap, np.bool_)
-    moff = np.zeros(cap + 1, np.int64)
-    mcap = max(4 * M, 4096)
-    mem = np.empty(mcap, np.int32)
-    K = 0
-    scap = 1024
-    stack = np.empty(scap, np.int64)
-    keys = np.empty(max(M, 1), np.int64)
-    idx = np.empty(max(M, 1), np.int32)
-    Q = np.empty(D, np.int32)
-    for p in range(P):
-        s = pstart[p]
-        e = pstart[p + 1]
-        if e <= s:
-            continue
-        tot = 0.0
-        for r in range(s, e):
-            tot += W[r]
-        th = thr[p]
-        if tot <= 0.0 or tot < th:
-            continue
-        for d in range(D):
-            mn = R[s, d]
-            mx = mn
-            for r in range(s + 1, e):
-                v = R[r, d]
-                if v < mn:
-                    mn = v
-                if v > mx:
-                    mx = v
-            Q[d] = _lca(parent[d], tout[d], mn, mx)
-        # emit the partition's root (closure of all its records)
-        if K + 1 >= cap:
-            cap *= 2
-            nodes2 = np.empty((cap, D), np.int32)
-            nodes2[:K] = nodes[:K]
-            nodes = nodes2
-            wsum = np.concatenate((wsum[:K], np.empty(cap - K, np.float64)))
-            cpart = np.concatenate((cpart[:K], np.empty(cap - K, np.int64)))
-            core = np.concatenate((core[:K], np.empty(cap - K, np.int64)))
-            isroot = np.concatenate((isroot[:K], np.zeros(cap - K, np.bool_)))
-            moff = np.concatenate((moff[:K + 1], np.zeros(cap - K, np.int64)))
-        need = moff[K] + (e - s)
-        if need > mcap:
-            while need > mcap:
-                mcap *= 2
-            mem = np.concatenate((mem[:moff[K]], np.empty(mcap - moff[K], np.int32)))
-        for r in range(s, e):
-            mem[moff[K] + r - s] = r
-        nodes[K] = Q
-        wsum[K] = tot
-        cpart[K] = p
-        core[K] = 0
-        isroot[K] = True
-        moff[K + 1] = need
-        K += 1
-        sp = 0
-        stack[sp] = K - 1
-        sp += 1
-        while sp > 0:
-            sp -= 1
-            c = stack[sp]
-            S = mem[moff[c]:moff[c + 1]].copy()
-            n = S.shape[0]
-            X = nodes[c].copy()
-            for j in range(core[c], D):
-                xj = X[j]
-                pj = parent[j]
-                cnt = 0
-                for t in range(n):
-                    r = S[t]
-                    v = R[r, j]
-                    if v != xj:
-                        while pj[v] != xj:
-                            v = pj[v]
-                        keys[cnt] = v
-                        idx[cnt] = r
-                        cnt += 1
-                if cnt == 0:
-                    continue
-                order = np.argsort(keys[:cnt])
-                i = 0
-                while i < cnt:
-                    k = keys[order[i]]
-                    jj = i
-                    ws = 0.0
-                    while jj < cnt and keys[order[jj]] == k:
-                        ws += W[idx[order[jj]]]
-                        jj += 1
-                    if ws > 0.0 and ws >= th:
-                        ok = True
-                        for d in range(D):
-                            mn = R[idx[order[i]], d]
-                            mx = mn
-                            for t in range(i + 1, jj):
-                                v = R[idx[order[t]], d]
-                                if v < mn:
-                                    mn = v
-                                if v > mx:
-                                    mx = v
-                            q = _lca(parent[d], tout[d], mn, mx)
-                            if d < j and q != X[d]:
-                                ok = False
-                                break
-                            Q[d] = q
-                        if ok:
-                            if K >= max_clusters:
-                                return (nodes[:K], wsum[:K], cpart[:K], isroot[:K],
-                                        moff[:K + 1], mem[:moff[K]], -1)
-                            if K + 1 >= cap:
-                                cap *= 2
-                                nodes2 = np.empty((cap, D), np.int32)
-                                nodes2[:K] = nodes[:K]
-                                nodes = nodes2
-                                wsum = np.concatenate((wsum[:K], np.empty(cap - K, np.float64)))
-                                cpart = np.concatenate((cpart[:K], np.empty(cap - K, np.int64)))
-                                core = np.concatenate((core[:K], np.empty(cap - K, np.int64)))
-                                isroot = np.concatenate((isroot[:K], np.zeros(cap - K, np.bool_)))
-                                moff = np.concatenate((moff[:K + 1], np.zeros(cap - K, np.int64)))
-                            need = moff[K] + (jj - i)
-                            if need > mcap:
-                                while need > mcap:
-                                    mcap *= 2
-                                mem = np.concatenate((mem[:moff[K]],
-                                                      np.empty(mcap - moff[K], np.int32)))
-                            base = moff[K]
-                            for t in range(i, jj):
-                                mem[base + t - i] = idx[order[t]]
-                            nodes[K] = Q
-                            wsum[K] = ws
-                            cpart[K] = p
-                            core[K] = j
-                            isroot[K] = False
-                            moff[K + 1] = need
-                            K += 1
-                            if sp >= scap:
-                                scap *= 2
-                                stack = np.concatenate((stack, np.empty(scap - sp, np.int64)))
-                            stack[sp] = K - 1
-                            sp += 1
-                    i = jj
-    return (nodes[:K], wsum[:K], cpart[:K], isroot[:K], moff[:K + 1],
-            mem[:moff[K]], K)
+@dataclasses.dataclass
+class Prepared:
+    """Records reduced to 1-D heavy nodes and merged, sorted by partition."""
+
+    hiers: list
+    trees: list
+    R: np.ndarray           # (M, D) int32 node ids
+    W: np.ndarray           # (M,)
+    part: np.ndarray        # (M,) int64, sorted
+    P: int
+    thr: np.ndarray         # (P,) thresholds with the tolerance applied
+    row_record: np.ndarray  # input row -> record (-1: zero weight)
+
+    def arrays(self, dims):
+        maxn = max([self.trees[d].size for d in dims] + [1])
+        parent = np.zeros((len(dims), maxn), dtype=np.int32)
+        tout = np.zeros((len(dims), maxn), dtype=np.int64)
+        depth = np.zeros((len(dims), maxn), dtype=np.int32)
+        for i, d in enumerate(dims):
+            t = self.trees[d]
+            parent[i, :t.size] = t.parent
+            tout[i, :t.size] = t.tout
+            depth[i, :t.size] = t.depth
+        return parent, tout, depth
 
 
-@numba.njit(cache=True)
-def _compress(nodes, cpart, isroot, moff, mem, W, tout, depth, thr, force_root):
-    """Scores in specific-to-general order; returns reported flags,
-    scores and attributed weights."""
-    K, D = nodes.shape
-    M = W.shape[0]
-    dsum = np.zeros(K, np.int64)
-    maxd = 0
-    for c in range(K):
-        s = 0
-        for d in range(D):
-            s += depth[d, nodes[c, d]]
-        dsum[c] = s
-        if s > maxd:
-            maxd = s
-    key = cpart * (maxd + 1) + (maxd - dsum)
-    order = np.argsort(key, kind='mergesort')
-    stamp = np.full(M, -1, np.int64)
-    rep = np.empty(K, np.int64)
-    nrep = 0
-    rep_start = 0
-    score = np.zeros(K, np.float64)
-    reported = np.zeros(K, np.bool_)
-    ucap = max(M, 16)
-    u_c = np.empty(ucap, np.int64)
-    u_r = np.empty(ucap, np.int64)
-    nu = 0
-    cur = -1
-    for oi in range(K):
-        c = order[oi]
-        p = cpart[c]
-        if p != cur:
-            cur = p
-            rep_start = nrep
-        for t in range(rep_start, nrep):
-            y = rep[t]
-            desc = True
-            for d in range(D):
-                xd = nodes[c, d]
-                yd = nodes[y, d]
-                if yd < xd or yd > tout[d, xd]:
-                    desc = False
-                    break
-            if desc:
-                for q in range(moff[y], moff[y + 1]):
-                    stamp[mem[q]] = c
-        res = 0.0
-        for q in range(moff[c], moff[c + 1]):
-            r = mem[q]
-            if stamp[r] != c:
-                res += W[r]
-        score[c] = res
-        if res > 0.0 and (res >= thr[p] or (force_root and isroot[c])):
-            reported[c] = True
-            rep[nrep] = c
-            nrep += 1
-            for q in range(moff[c], moff[c + 1]):
-                r = mem[q]
-                if stamp[r] != c:
-                    if nu >= ucap:
-                        ucap *= 2
-                        u_c = np.concatenate((u_c[:nu], np.empty(ucap - nu, np.int64)))
-                        u_r = np.concatenate((u_r[:nu], np.empty(ucap - nu, np.int64)))
-                    u_c[nu] = c
-                    u_r[nu] = r
-                    nu += 1
-    ncov = np.zeros(M, np.float64)
-    for t in range(nu):
-        ncov[u_r[t]] += 1.0
-    attributed = np.zeros(K, np.float64)
-    for t in range(nu):
-        attributed[u_c[t]] += W[u_r[t]] / ncov[u_r[t]]
-    return reported, score, attributed
+def factorize(cols, cards):
+    """Dense ids of the distinct rows of non-negative integer columns with
+    the given cardinalities: ``(inverse, first index of each id)``."""
+    n = len(cols[0]) if cols else 0
+    acc = np.zeros(n, dtype=np.int64)
+    card = 1
+    for c, k in zip(cols, cards):
+        k = max(int(k), 1)
+        if card * k >= 1 << 62:
+            _, acc = np.unique(acc, return_inverse=True)
+            acc = acc.astype(np.int64).ravel()
+            card = int(acc.max()) + 1 if n else 1
+        acc = acc * k + np.asarray(c, dtype=np.int64)
+        card *= k
+    _, first, inv = np.unique(acc, return_index=True, return_inverse=True)
+    return inv.ravel(), first
 
 
-# ---------------------------------------------------------------- numpy side
+def _canonical(h, lo, hi):
+    """Points inside an adaptive port range become the range; every other
+    input is expected to be a node of its hierarchy already."""
+    if isinstance(h, PortHierarchy) and h.adaptive:
+        return h.smallest_containing(lo, hi)
+    return lo, hi
 
-def _reduce_field(h, lo, hi, w, part, thr_part):
-    """Most specific ancestor with 1-D weight >= its partition's threshold,
-    per row (AutoFocus's unidimensional step)."""
-    n = lo.shape[0]
+
+def _reduce_field(h, lo, hi, w, part, P, thr_part):
+    """Each row's most specific ancestor whose 1-D weight (within its
+    partition) reaches the partition's threshold (AutoFocus's
+    unidimensional step): ``(sorted unique node keys, per-row index)``."""
     key = h.key(lo, hi)
-    order = np.lexsort((key, part))
-    ps = part[order]
-    ks = key[order]
-    new = np.ones(n, dtype=bool)
-    new[1:] = (ps[1:] != ps[:-1]) | (ks[1:] != ks[:-1])
+    bits = h.key_bits
+    if P == 1:
+        order = np.argsort(key, kind='stable')
+        new_key = key[order]
+        ps = np.zeros(key.size, dtype=np.int64)
+    elif int(P - 1).bit_length() + bits <= 62:
+        comb = (part << bits) | key
+        order = np.argsort(comb, kind='stable')
+        comb = comb[order]
+        ps = comb >> bits
+        new_key = comb & ((np.int64(1) << bits) - 1)
+    else:
+        order = np.lexsort((key, part))
+        ps = part[order]
+        new_key = key[order]
+    new = np.ones(key.size, dtype=bool)
+    new[1:] = (ps[1:] != ps[:-1]) | (new_key[1:] != new_key[:-1])
     first = np.flatnonzero(new)
     item = np.cumsum(new) - 1
     ip = ps[first]
     iw = np.add.reduceat(w[order], first)
-    ilo, ihi = h.unkey(ks[first])
+    ilo, ihi = h.unkey(new_key[first])
     ilev = h.level_of(ilo, ihi)
     msha = np.zeros(first.size, dtype=np.int64)
     for k in range(h.levels):
@@ -375,16 +201,15 @@ def _reduce_field(h, lo, hi, w, part, thr_part):
         upd = hv[np.cumsum(b) - 1]
         msha[sel[upd]] = k
     rlo, rhi = h.node_at(ilo, msha)
-    out_lo = np.empty(n, dtype=np.int64)
-    out_hi = np.empty(n, dtype=np.int64)
-    out_lo[order] = rlo[item]
-    out_hi[order] = rhi[item]
-    return out_lo, out_hi
+    ukeys, iinv = np.unique(h.key(rlo, rhi), return_inverse=True)
+    row = np.empty(key.size, dtype=np.int64)
+    row[order] = iinv.ravel()[item]
+    return ukeys, row
 
 
 def _virtual_tree(h, keys):
-    """Pre-order nodes (lo, hi), tout, parent, depth of the virtual tree
-    of the sorted unique node keys."""
+    """The virtual tree of sorted unique node keys: the nodes plus the
+    lowest common ancestors of pre-order neighbours."""
     lo, hi = h.unkey(keys)
     if keys.size > 1:
         alo, ahi = h.smallest_containing(np.minimum(lo[:-1], lo[1:]),
@@ -393,8 +218,123 @@ def _virtual_tree(h, keys):
         lo, hi = h.unkey(keys)
     tout = (np.searchsorted(lo, hi, side='right') - 1).astype(np.int64)
     assert tout[0] == keys.size - 1, 'virtual tree without a single root'
-    parent, depth = _tree_parents(tout)
-    return keys, lo, hi, tout, parent, depth
+    parent, depth = kern.tree_parents(tout)
+    leaf = h.level_of(lo, hi) == h.levels - 1
+    return Tree(keys, lo, hi, tout, parent, depth, leaf)
+
+
+def prepare(hiers, lo, hi, weight, part=None, thr=None):
+    """Reduce every field to its 1-D heavy ancestors, build the fields'
+    virtual trees and merge identical records (see the module docstring)."""
+    D = len(hiers)
+    lo = np.asarray(lo, dtype=np.int64).reshape(-1, D)
+    hi = np.asarray(hi, dtype=np.int64).reshape(-1, D)
+    w = np.asarray(weight, dtype=np.float64)
+    n = w.shape[0]
+    part = np.zeros(n, dtype=np.int64) if part is None else np.asarray(part, np.int64)
+    thr = np.atleast_1d(np.asarray(thr, dtype=np.float64))
+    P = int(thr.shape[0])
+    keep = np.flatnonzero(w > 0)
+    row_record = np.full(n, -1, dtype=np.int64)
+    lo, hi, w, part = lo[keep], hi[keep], w[keep], part[keep]
+    thr_eff = np.maximum(thr * (1 - REL_TOL), 0.0)
+    trees = []
+    ids = []
+    reduce = bool(np.any(thr_eff > 0))
+    for d, h in enumerate(hiers):
+        flo, fhi = _canonical(h, lo[:, d], hi[:, d])
+        if reduce:
+            uk, inv = _reduce_field(h, flo, fhi, w, part, P, thr_eff)
+        else:
+            uk, inv = np.unique(h.key(flo, fhi), return_inverse=True)
+        if uk.size == 0:
+            uk = h.key(np.array([0]), np.array([h.size - 1]))
+        t = _virtual_tree(h, uk)
+        trees.append(t)
+        ids.append(np.searchsorted(t.keys, uk)[inv.ravel()])
+    inv, first = factorize([part] + ids, [P] + [t.size for t in trees])
+    M = first.size
+    R = np.column_stack([a[first] for a in ids]).astype(np.int32) if M else \
+        np.zeros((0, D), dtype=np.int32)
+    W = np.bincount(inv, weights=w, minlength=M)
+    rpart = part[first]
+    order = np.argsort(rpart, kind='stable')
+    rank = np.empty(M, dtype=np.int64)
+    rank[order] = np.arange(M)
+    row_record[keep] = rank[inv]
+    return Prepared(list(hiers), trees, np.ascontiguousarray(R[order]), W[order],
+                    rpart[order], P, thr_eff, row_record)
+
+
+def core(prep, dims=None, force_root=False, max_clusters=5_000_000):
+    """Compressed HHH of ``prep``'s records over the fields ``dims``
+    (default: all).  Returns an :class:`HHHResult` (ids over ``dims``)."""
+    dims = list(range(len(prep.trees))) if dims is None else list(dims)
+    D = len(dims)
+    if prep.W.size == 0:
+        return HHHResult.empty(D)
+    if D == len(prep.trees) and dims == sorted(dims):
+        R, W, part = prep.R, prep.W, prep.part
+    else:
+        cols = [prep.part] + [prep.R[:, d] for d in dims]
+        inv, first = factorize(cols, [prep.P] + [prep.trees[d].size for d in dims])
+        R = np.ascontiguousarray(prep.R[first][:, dims])
+        W = np.bincount(inv, weights=prep.W, minlength=first.size)
+        part = prep.part[first]
+        order = np.argsort(part, kind='stable')
+        R, W, part = np.ascontiguousarray(R[order]), W[order], part[order]
+    M = W.size
+    thr = prep.thr
+    parent, tout, depth = prep.arrays(dims)
+    leaf = np.column_stack([prep.trees[d].leaf[R[:, i]] for i, d in enumerate(dims)])
+    pstart = np.searchsorted(part, np.arange(prep.P + 1)).astype(np.int64)
+    # partitions whose records are all heavy leaves: each record is its own
+    # reported cluster and nothing above it scores
+    heavy = (W >= thr[part]) & leaf.all(axis=1)
+    pfast = np.ones(prep.P, dtype=bool)
+    np.logical_and.at(pfast, part, heavy)
+    fast = pfast[part]
+    out = []
+    if fast.any():
+        f = np.flatnonzero(fast)
+        out.append((R[f], W[f], W[f], W[f], part[f], 0))
+    slow = np.flatnonzero(~fast)
+    if slow.size:
+        if np.all(thr[part[slow]] <= 0):
+            raise ValueError('threshold 0 with aggregated inputs: every '
+                             'closed cluster would be a candidate')
+        Rs = np.ascontiguousarray(R[slow])
+        Ws = W[slow]
+        ps = part[slow]
+        pstart_s = np.searchsorted(ps, np.arange(prep.P + 1)).astype(np.int64)
+        nodes, wsum, cpart, isroot, moff, mem, K = kern.enumerate_closed(
+            Rs, Ws, pstart_s, thr, parent, tout, int(max_clusters))
+        if K < 0:
+            raise TooManyClusters('more than %d candidate clusters; raise the '
+                                  'threshold' % max_clusters)
+        reported, sc, att = kern.compress(nodes, cpart, isroot, moff, mem, Ws, tout,
+                                          depth, thr, bool(force_root))
+        sel = np.flatnonzero(reported)
+        out.append((nodes[sel], sc[sel], wsum[sel], att[sel], cpart[sel], K))
+    del pstart
+    ids = np.vstack([o[0] for o in out]).astype(np.int64)
+    res = HHHResult(ids, None, None, np.concatenate([o[1] for o in out]),
+                    np.concatenate([o[2] for o in out]),
+                    np.concatenate([o[3] for o in out]),
+                    np.concatenate([o[4] for o in out]).astype(np.int64),
+                    n_records=int(M), n_candidates=int(sum(o[5] for o in out))
+                    + int(fast.sum()))
+    res.lo, res.hi = node_intervals(prep, dims, ids)
+    return res
+
+
+def node_intervals(prep, dims, ids):
+    lo = np.empty(ids.shape, dtype=np.int64)
+    hi = np.empty(ids.shape, dtype=np.int64)
+    for i, d in enumerate(dims):
+        lo[:, i] = prep.trees[d].lo[ids[:, i]]
+        hi[:, i] = prep.trees[d].hi[ids[:, i]]
+    return lo, hi
 
 
 def compressed_hhh(hiers, lo, hi, weight, part=None, thr=None, force_root=False,
@@ -407,89 +347,117 @@ def compressed_hhh(hiers, lo, hi, weight, part=None, thr=None, force_root=False,
     ``force_root``: also report each partition's root cluster whenever its
     score is > 0 (so that every record is attributed somewhere).
     """
-    D = len(hiers)
-    lo = np.asarray(lo, dtype=np.int64).reshape(-1, D)
-    hi = np.asarray(hi, dtype=np.int64).reshape(-1, D)
-    w = np.asarray(weight, dtype=np.float64)
-    n = w.shape[0]
-    part = np.zeros(n, dtype=np.int64) if part is None else np.asarray(part, np.int64)
-    thr = np.atleast_1d(np.asarray(thr, dtype=np.float64))
-    keep = w > 0
-    if not keep.all():
-        lo, hi, w, part = lo[keep], hi[keep], w[keep], part[keep]
-        n = w.shape[0]
-    if n == 0:
-        return HHHResult.empty(D)
-    thr_eff = thr * (1 - REL_TOL)
-    # canonical nodes (e.g. a port inside an adaptive range -> the range)
-    clo = np.empty_like(lo)
-    chi = np.empty_like(hi)
-    for d, h in enumerate(hiers):
-        clo[:, d], chi[:, d] = h.smallest_containing(lo[:, d], hi[:, d])
-    zero = thr_eff <= 0
-    if zero.all():
-        rlo, rhi = clo, chi           # threshold 0: no reduction
-    else:
-        rlo = np.empty_like(clo)
-        rhi = np.empty_like(chi)
-        for d, h in enumerate(hiers):
-            rlo[:, d], rhi[:, d] = _reduce_field(h, clo[:, d], chi[:, d], w, part,
-                                                 np.maximum(thr_eff, 0))
-    # per-field virtual trees and node ids
-    trees = []
-    ids = np.empty((n, D), dtype=np.int64)
-    for d, h in enumerate(hiers):
-        k = h.key(rlo[:, d], rhi[:, d])
-        uk = np.unique(k)
-        vt = _virtual_tree(h, uk)
-        trees.append(vt)
-        ids[:, d] = np.searchsorted(vt[0], k)
-    # merge identical records, sorted by partition
-    cols = np.column_stack([part, ids])
-    order = np.lexsort(cols.T[::-1])
-    cs = cols[order]
-    new = np.ones(n, dtype=bool)
-    new[1:] = np.any(cs[1:] != cs[:-1], axis=1)
-    first = np.flatnonzero(new)
-    R = np.ascontiguousarray(cs[first, 1:]).astype(np.int32)
-    rpart = cs[first, 0]
-    W = np.add.reduceat(w[order], first)
-    M = R.shape[0]
-    P = int(thr.shape[0])
-    pstart = np.searchsorted(rpart, np.arange(P + 1)).astype(np.int64)
-    maxn = max(t[0].size for t in trees)
-    parent = np.zeros((D, maxn), dtype=np.int32)
-    tout = np.zeros((D, maxn), dtype=np.int64)
-    depth = np.zeros((D, maxn), dtype=np.int32)
-    for d, t in enumerate(trees):
-        m = t[0].size
-        tout[d, :m] = t[3]
-        parent[d, :m] = t[4]
-        depth[d, :m] = t[5]
-    if zero.all():
-        # every distinct record is its own cluster; nothing above it scores
-        nodes = R
-        score = W.copy()
-        total = W.copy()
-        att = W.copy()
-        cp = rpart
-        K = M
-    else:
-        nodes, wsum, cpart, isroot, moff, mem, K = _enumerate(
-            R, W, pstart, thr_eff, parent, tout, int(max_clusters))
-        if K < 0:
-            raise TooManyClusters(
-                'more than %d candidate clusters; raise the threshold'
-                % max_clusters)
-        reported, sc, att_all = _compress(nodes, cpart, isroot, moff, mem, W, tout,
-                                          depth, thr_eff, bool(force_root))
-        sel = np.flatnonzero(reported)
-        nodes, score, total = nodes[sel], sc[sel], wsum[sel]
-        att, cp = att_all[sel], cpart[sel]
-    out_lo = np.empty(nodes.shape, dtype=np.int64)
-    out_hi = np.empty(nodes.shape, dtype=np.int64)
-    for d, t in enumerate(trees):
-        out_lo[:, d] = t[1][nodes[:, d]]
-        out_hi[:, d] = t[2][nodes[:, d]]
-    return HHHResult(out_lo, out_hi, score, total, att, np.asarray(cp, np.int64),
-                     n_records=int(M), n_candidates=int(K))
+    prep = prepare(hiers, lo, hi, weight, part, thr)
+    if prep.W.size == 0:
+        return HHHResult.empty(len(hiers))
+    return core(prep, None, force_root, max_clusters)
+
+
+# ------------------------------------------------- restricted pair lattice
+
+def side_atoms(T, cards, C, tout):
+    """Atoms of node-id tuples T over candidate clusters C: tuples inside
+    exactly the same clusters share an atom.  Returns ``(atom per tuple,
+    ptr, idx, number of atoms)``; atom a lies in ``idx[ptr[a]:ptr[a+1]]``."""
+    inv, first = factorize([T[:, i] for i in range(T.shape[1])], cards)
+    tin = kern.contain_ids(np.ascontiguousarray(T[first]), C, tout)
+    packed = np.packbits(tin, axis=1)
+    void = np.ascontiguousarray(packed).view(
+        np.dtype((np.void, packed.shape[1]))).ravel()
+    _, afirst, ainv = np.unique(void, return_index=True, return_inverse=True)
+    amat = tin[afirst]
+    ptr = np.concatenate(([0], np.cumsum(amat.sum(axis=1)))).astype(np.int64)
+    idx = np.nonzero(amat)[1].astype(np.int64)
+    return ainv.ravel()[inv], ptr, idx, int(afirst.size)
+
+
+def _side(prep, dims, max_clusters):
+    """Candidate halves of one side: its compressed HHH report plus the
+    side's root; with the side atoms of the records."""
+    res = core(prep, dims, False, max_clusters)
+    parent, tout, depth = prep.arrays(dims)
+    T = np.ascontiguousarray(prep.R[:, dims])
+    root = kern.closure_ids(T, np.arange(T.shape[0]), parent, tout).astype(np.int64)
+    C = res.ids
+    if not np.any(np.all(C == root, axis=1)):
+        C = np.vstack([C, root[None, :]])
+    C = np.ascontiguousarray(C)
+    cards = [prep.trees[d].size for d in dims]
+    atom, ptr, idx, n_atoms = side_atoms(T, cards, C, tout)
+    sub = kern.contain_ids(C, C, tout)
+    dsum = depth[np.arange(len(dims))[None, :], C].sum(axis=1).astype(np.int64)
+    return dict(ids=C, res=res, atom=atom, ptr=ptr, idx=idx, sub=sub, depth=dsum,
+                atoms=n_atoms, dims=dims, tout=tout, cards=cards)
+
+
+def pair_hhh(hiers, lo, hi, weight, thr, max_clusters=5_000_000, split=6):
+    """Compressed HHH over the lattice restricted to <culprit half, victim
+    half> pairs whose halves are in the compressed HHH report of their own
+    side (or are that side's root), as in the second step of §4.4.
+    Fields ``[:split]`` are the culprit side.  Returns ``(HHHResult over
+    all fields, statistics, state)``; the state holds the prepared records,
+    both sides' candidate halves and the pattern index of each pair."""
+    prep = prepare(hiers, lo, hi, weight, None, [thr])
+    return pair_search(prep, max_clusters, split)
+
+
+def combine_sides(cprep, crec, vprep, vrec, w):
+    """A prepared 12-field record set from records of two prepared sides
+    (culprit record ``crec[i]``, victim record ``vrec[i]``, weight
+    ``w[i]``); both sides must use the same single threshold."""
+    inv, first = factorize([crec, vrec], [cprep.W.size, vprep.W.size])
+    W = np.bincount(inv, weights=w, minlength=first.size)
+    R = np.ascontiguousarray(np.hstack([cprep.R[crec[first]], vprep.R[vrec[first]]]))
+    keep = W > 0
+    return Prepared(cprep.hiers + vprep.hiers, cprep.trees + vprep.trees,
+                    R[keep], W[keep], np.zeros(int(keep.sum()), np.int64), 1,
+                    cprep.thr, None)
+
+
+def pair_search(prep, max_clusters=5_000_000, split=6):
+    """:func:`pair_hhh` on prepared records."""
+    D = len(prep.trees)
+    if prep.W.size == 0:
+        return HHHResult.empty(D), {}, None
+    thr_eff = float(prep.thr[0])
+    cdims, vdims = list(range(split)), list(range(split, D))
+    cs = _side(prep, cdims, max_clusters)
+    vs = _side(prep, vdims, max_clusters)
+    ent = cs['atom'].astype(np.int64) * vs['atoms'] + vs['atom']
+    ukey, einv = np.unique(ent, return_inverse=True)
+    ew = np.bincount(einv.ravel(), weights=prep.W)
+    ea = (ukey // vs['atoms']).astype(np.int64)
+    eb = (ukey % vs['atoms']).astype(np.int64)
+    nc, nv = cs['ids'].shape[0], vs['ids'].shape[0]
+    pw = kern.pair_weights(ea, eb, ew, cs['ptr'], cs['idx'], vs['ptr'], vs['idx'],
+                           nc, nv)
+    hv = (pw >= thr_eff) & (pw > 0)
+    pc, pv = np.nonzero(hv)
+    K = pc.size
+    if K > max_clusters:
+        raise TooManyClusters('more than %d candidate patterns; raise the '
+                              'threshold' % max_clusters)
+    pid = np.full((nc, nv), -1, dtype=np.int64)
+    pid[pc, pv] = np.arange(K)
+    moff, mem = kern.pair_members(ea, eb, cs['ptr'], cs['idx'], vs['ptr'], vs['idx'],
+                                  pid)
+    dsum = cs['depth'][pc] + vs['depth'][pv]
+    reported, score, att = kern.compress_pairs(pc.astype(np.int64), pv.astype(np.int64),
+                                               dsum, moff, mem, ew, cs['sub'],
+                                               vs['sub'], thr_eff)
+    sel = np.flatnonzero(reported)
+    ids = np.hstack([cs['ids'][pc[sel]], vs['ids'][pv[sel]]]).astype(np.int64)
+    lo_, hi_ = node_intervals(prep, list(range(D)), ids)
+    res = HHHResult(ids, lo_, hi_, score[sel], pw[pc[sel], pv[sel]], att[sel],
+                    np.zeros(sel.size, np.int64), n_records=int(prep.W.size),
+                    n_candidates=int(K))
+    stats = {
+        'culprit_side_clusters': int(nc), 'victim_side_clusters': int(nv),
+        'culprit_side_candidates': cs['res'].n_candidates,
+        'victim_side_candidates': vs['res'].n_candidates,
+        'culprit_atoms': cs['atoms'], 'victim_atoms': vs['atoms'],
+        'pair_entries': int(ew.size),
+    }
+    pattern = np.full((nc, nv), -1, dtype=np.int64)
+    pattern[pc[sel], pv[sel]] = np.arange(sel.size)
+    return res, stats, dict(prep=prep, culprit=cs, victim=vs, pattern=pattern)

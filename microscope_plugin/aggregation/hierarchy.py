@@ -70,19 +70,22 @@ class Hierarchy:
             todo[idx] = False
         return out_lo, out_hi
 
+    @property
+    def key_bits(self):
+        """Bits of :meth:`key` values (at most 38)."""
+        return 2 * max(int(self.size - 1).bit_length(), 1)
+
     def key(self, lo, hi):
-        """uint64 keys that sort nodes in pre-order (``lo`` ascending, then
+        """int64 keys that sort nodes in pre-order (``lo`` ascending, then
         larger intervals first) and identify them uniquely."""
-        lo = np.asarray(lo, dtype=np.uint64)
-        span = np.asarray(hi, dtype=np.int64) - np.asarray(lo, dtype=np.int64)
-        return lo * np.uint64(self.size) + (np.uint64(self.size - 1)
-                                            - span.astype(np.uint64))
+        lo = np.asarray(lo, dtype=np.int64)
+        span = np.asarray(hi, dtype=np.int64) - lo
+        return lo * self.size + (self.size - 1 - span)
 
     def unkey(self, key):
-        key = np.asarray(key, dtype=np.uint64)
-        size = np.uint64(self.size)
-        lo = (key // size).astype(np.int64)
-        span = (size - np.uint64(1) - key % size).astype(np.int64)
+        key = np.asarray(key, dtype=np.int64)
+        lo = key // self.size
+        span = self.size - 1 - key % self.size
         return lo, lo + span
 
     def label(self, lo, hi):
@@ -136,6 +139,18 @@ class PrefixHierarchy(Hierarchy):
         hi = np.asarray(hi, dtype=np.int64)
         common = 32 - bit_length(lo ^ hi)
         return self.node_at(lo, self._floor[common])
+
+    key_bits = 38
+
+    def key(self, lo, hi):
+        lo = np.asarray(lo, dtype=np.int64)
+        span = np.asarray(hi, dtype=np.int64) - lo + 1
+        return (lo << 6) | (32 - (bit_length(span) - 1))
+
+    def unkey(self, key):
+        key = np.asarray(key, dtype=np.int64)
+        lo = key >> 6
+        return lo, lo + (np.int64(1) << (32 - (key & 63))) - 1
 
     def label(self, lo, hi):
         length = 32 - (int(hi - lo + 1).bit_length() - 1)
