@@ -393,8 +393,14 @@ def _make_patterns(res, hiers, total, vals, records, state):
     if len(res) == 0:
         return []
     rows, span = _row_stats(state, vals, records, len(res))
-    # rank: score, then total, then the most specific first
-    order = np.lexsort((-(res.hi - res.lo).sum(axis=1), -res.total, -res.score))
+    # rank: score, then total (both at a relative precision of 1e-9), then
+    # the most specific first, then the fields' values
+    sizes = np.array([h.size for h in hiers], dtype=np.float64)
+    width = (np.log2(res.hi - res.lo + 1.0) / np.log2(sizes)).sum(axis=1)
+    q = max(total, 1e-300) * 1e-9
+    keys = [res.lo[:, d] for d in range(res.lo.shape[1] - 1, -1, -1)]
+    order = np.lexsort(keys + [np.round(width, 9), -np.round(res.total / q),
+                               -np.round(res.score / q)])
     nf = hiers[5]
     out = []
     for rank, i in enumerate(order):
