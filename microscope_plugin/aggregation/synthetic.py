@@ -32,14 +32,18 @@ class SyntheticSpec:
     ``victims_per_group``: mean relations sharing one culprit packet set;
     ``flows_per_group``: mean distinct culprit flows per set (heavy-tailed);
     ``bug_share``: share of the total score from the planted bug;
-    ``bug_nf``: the firewall instance carrying it; ``local_share``: share
-    of background relations whose culprit is the victim's own NF."""
+    ``bug_nf``: the firewall instance carrying it; ``bug_flows``:
+    ``'paired'`` for the 9 flows 2000->6000 ... 2008->6008 (the pairs of
+    Fig. 14) or ``'cross'`` for all 81 sport x dport combinations;
+    ``local_share``: share of background relations whose culprit is the
+    victim's own NF."""
 
     relations: int = 84_000
     victims_per_group: float = 4.0
     flows_per_group: float = 4.0
     bug_share: float = 0.2
     bug_nf: str = 'firewall2'
+    bug_flows: str = 'paired'
     local_share: float = 0.75
     source_share: float = 0.08
     seed: int = 0
@@ -183,15 +187,22 @@ def synthetic_relations(spec=None, **kw):
     bug_src, bug_dst = _ip(BUG_SRC), _ip(BUG_DST)
     sports = np.arange(BUG_SPORTS[0], BUG_SPORTS[1] + 1)
     dports = np.arange(BUG_DPORTS[0], BUG_DPORTS[1] + 1)
+    if spec.bug_flows == 'paired':
+        pairs = np.column_stack([sports, dports])
+    elif spec.bug_flows == 'cross':
+        pairs = np.array([(a, b) for a in sports for b in dports])
+    else:
+        raise ValueError("SyntheticSpec.bug_flows: expected 'paired' or 'cross', "
+                         "got %r" % (spec.bug_flows,))
     fw_pool = through[bug_nf]
     vpns = downstream.get(bug_nf, np.zeros(0, dtype=np.int64))
     made = 0
     while made < n_bug_rel:
         m = int(min(max(1, rng.geometric(1.0 / spec.victims_per_group)), n_bug_rel - made))
         kb = int(rng.integers(1, 4))
+        pk = pairs[rng.choice(len(pairs), kb, replace=False)]
         bt = np.column_stack([np.full(kb, bug_src), np.full(kb, bug_dst),
-                              rng.choice(sports, kb), rng.choice(dports, kb),
-                              np.full(kb, 6)]).astype(np.int64)
+                              pk[:, 0], pk[:, 1], np.full(kb, 6)]).astype(np.int64)
         kg = int(rng.integers(0, 4))
         bg = flows[pick_flows(fw_pool, kg)] if kg else np.zeros((0, 5), np.int64)
         c_tuple = np.vstack([bt, bg])
@@ -217,7 +228,8 @@ def synthetic_relations(spec=None, **kw):
     truth = {'bug_nf': spec.bug_nf, 'bug_share': spec.bug_share,
              'match': {'src': BUG_SRC + '/32', 'dst': BUG_DST + '/32', 'proto': 'tcp',
                        'sport': '%d-%d' % BUG_SPORTS, 'dport': '%d-%d' % BUG_DPORTS},
-             'relations': n_rel, 'groups': gid, 'rows': len(rec)}
+             'bug_flows': spec.bug_flows, 'relations': n_rel, 'groups': gid,
+             'rows': len(rec)}
     return rec, catalog, truth
 
 
