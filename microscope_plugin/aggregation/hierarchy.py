@@ -350,13 +350,11 @@ def adaptive_port_ranges(ports, weight, total, seed_share, gap, min_ports):
         return np.zeros((0, 2), dtype=np.int64)
     cut = np.ones(seeds.size, dtype=bool)
     cut[1:] = (np.diff(seeds) > gap) | ((seeds[1:] >= 1024) & (seeds[:-1] < 1024))
-    run = np.cumsum(cut) - 1
     first = np.flatnonzero(cut)
     last = np.append(first[1:], seeds.size) - 1
     n = last - first + 1
     keep = n >= max(min_ports, 2)
     r = np.stack([seeds[first[keep]], seeds[last[keep]]], axis=1).astype(np.int64)
-    static = ((r[:, 0] == 0) & (r[:, 1] == 1023)) | ((r[:, 0] == 1024)
-                                                      & (r[:, 1] == 65535))
-    del run
+    static = (((r[:, 0] == 0) & (r[:, 1] == 1023))
+              | ((r[:, 0] == 1024) & (r[:, 1] == 65535)))
     return r[~static]

@@ -103,6 +103,9 @@ class Pattern:
     more specific patterns (what is ranked and compared with the
     threshold); ``total``: all weight inside the pattern.  ``culprit`` and
     ``victim`` map src, dst, sport, dport, proto, nf to readable labels.
+    ``attributed``: the pattern's part once every record's weight is split
+    evenly over the reported patterns that explain it (the most specific
+    ones holding it); unlike scores, these add up to at most the total.
     ``rows``: expanded relation rows inside the pattern; the time spans
     are those rows' culprit and victim times."""
 
@@ -116,6 +119,7 @@ class Pattern:
     victim_nf_level: str
     lo: tuple
     hi: tuple
+    attributed: float = 0.0
     rows: int = 0
     culprit_time_ns: tuple = (0, 0)
     victim_time_ns: tuple = (0, 0)
@@ -126,6 +130,7 @@ class Pattern:
             'score': self.score,
             'share': self.share,
             'total': self.total,
+            'attributed': self.attributed,
             'culprit': dict(self.culprit, nf_level=self.culprit_nf_level),
             'victim': dict(self.victim, nf_level=self.victim_nf_level),
             'rows': self.rows,
@@ -416,6 +421,7 @@ def _make_patterns(res, hiers, total, vals, records, state):
             victim_nf_level=nf.level_name(res.lo[i, 11], res.hi[i, 11]),
             lo=tuple(int(x) for x in res.lo[i]),
             hi=tuple(int(x) for x in res.hi[i]),
+            attributed=float(res.attributed[i]),
             rows=int(rows[i]),
             culprit_time_ns=(int(span[i, 0]), int(span[i, 1])),
             victim_time_ns=(int(span[i, 2]), int(span[i, 3])),

@@ -2,7 +2,10 @@
 
 Emulates the paper's 16-NF scenario with injected faults and summarises
 what happened; each later stage of the pipeline (diagnosis, patterns,
-report) adds its part here.
+report) adds its part here.  Patterns: when the diagnosis stage has put
+its causal relations in ``summary['relations']`` (RelationRecords whose
+NF ids index ``scenario.topology().nfs``), the demo prints the top
+patterns, Table 2, Table 3 and the time gaps (:func:`patterns_section`).
 """
 import os
 
@@ -40,3 +43,19 @@ class Demo(Command):
         summary['nfs'] = summary_mod.nf_table(em)
         summary['records'] = emulator.record_stats(summary['record_files'])
         self.app.stdout.write(summary_mod.render(summary))
+        self.app.stdout.write(patterns_section(summary, sc))
+
+
+def patterns_section(summary, scenario):
+    """The causal patterns of the run (§4.4) as text, from the relations
+    the diagnosis stage left in ``summary['relations']``."""
+    relations = summary.get('relations')
+    if relations is None:
+        return ('\nCausal patterns: none (no causal relations from the diagnosis '
+                'stage in this run).\n')
+    from microscope_plugin.aggregation import NFCatalog, report
+    from microscope_plugin.cli.patterns import params_from_conf
+    catalog = NFCatalog.from_topology(scenario.topology())
+    text = report.render(relations, catalog, params_from_conf(),
+                         top=conf.CONF.aggregation.top)
+    return '\n' + text

@@ -180,8 +180,9 @@ def test_pattern_json_and_rendering():
     d = json.loads(json.dumps(res.to_dict(top=2)))
     assert d['count'] == 3 and len(d['patterns']) == 2
     p = d['patterns'][0]
-    assert set(p) == {'rank', 'score', 'share', 'total', 'culprit', 'victim', 'rows',
-                      'culprit_time_ns', 'victim_time_ns'}
+    assert set(p) == {'rank', 'score', 'share', 'total', 'attributed', 'culprit',
+                      'victim', 'rows', 'culprit_time_ns', 'victim_time_ns'}
+    assert sum(x.attributed for x in res.patterns) == pytest.approx(100)
     assert p['culprit'] == {'src': '1.1.1.1/32', 'dst': '2.2.2.2/32', 'sport': '5000',
                             'dport': '80', 'proto': 'tcp', 'nf': 'ingress',
                             'nf_level': 'instance'}
