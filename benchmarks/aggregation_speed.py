@@ -79,9 +79,13 @@ def main(argv=None):
     ap.add_argument('--seed', type=int, default=0)
     ap.add_argument('--repeat', type=int, default=3)
     ap.add_argument('--quick', action='store_true', help='skip the sweeps')
+    ap.add_argument('--pin', action='store_true',
+                    help='pin the process to one CPU (everything is single-threaded '
+                         'anyway; CPU time is printed next to wall time)')
     args = ap.parse_args(argv)
-    print('Pattern aggregation benchmark (%s; numpy %s)' % (pin_one_core(),
-                                                            np.__version__))
+    print('Pattern aggregation benchmark (single-threaded, %s; numpy %s; load '
+          'average %.1f)' % (pin_one_core() if args.pin else 'not pinned',
+                             np.__version__, os.getloadavg()[0]))
     params = AggregationParams(threshold=args.threshold)
     rec, cat, truth, g = gen(args.relations, args.seed, args.bug_share)
     print('Synthetic set: %d relations, %d groups, %d rows (relation x culprit '

@@ -25,7 +25,7 @@ def tree_parents(tout):
     return parent, depth
 
 
-@numba.njit(cache=True, inline='always')
+@numba.njit(cache=True)
 def lca(parent, tout, a, b):
     # a <= b are pre-order ids of one field's virtual tree
     x = a
@@ -35,189 +35,145 @@ def lca(parent, tout, a, b):
 
 
 @numba.njit(cache=True)
-def enumerate_closed(R, W, pstart, thr, parent, tout, max_clusters):
+def enumerate_closed(R, W, pstart, thr, parent, tout, nodes, wsum, cpart, core,
+                     isroot, moff, mem):
     """Closed clusters with weight >= thr[p] of every partition p, each
-    once (prefix-preserving closure extension).  Returns nodes, weights,
-    partitions, is-root flags, member offsets and members, and K (or -1
-    when max_clusters was exceeded)."""
+    once (prefix-preserving closure extension, depth first), written into
+    the given buffers.  Returns the count K, or -1 when ``nodes`` and -2
+    when ``mem`` (the members) ran out of room."""
     M, D = R.shape
     P = pstart.shape[0] - 1
-    cap = 1024
-    nodes = np.empty((cap, D), np.int32)
-    wsum = np.empty(cap, np.float64)
-    cpart = np.empty(cap, np.int64)
-    core = np.empty(cap, np.int64)
-    isroot = np.zeros(cap, np.bool_)
-    moff = np.zeros(cap + 1, np.int64)
-    mcap = max(4 * M, 4096)
-    mem = np.empty(mcap, np.int32)
+    cap = nodes.shape[0]
+    mcap = mem.shape[0]
     K = 0
-    scap = 1024
-    stack = np.empty(scap, np.int64)
-    keys = np.empty(max(M, 1), np.int64)
-    idx = np.empty(max(M, 1), np.int32)
+    stack = np.empty(cap, np.int64)
+    m1 = max(M, 1)
+    keys = np.empty(m1, np.int64)
+    idx = np.empty(m1, np.int32)
+    grouped = np.empty(m1, np.int32)
+    touched = np.empty(m1, np.int64)
+    cnt = np.zeros(parent.shape[1], np.int64)
+    pos = np.zeros(parent.shape[1], np.int64)
     Q = np.empty(D, np.int32)
+    moff[0] = 0
     for p in range(P):
         s = pstart[p]
         e = pstart[p + 1]
-        if e <= s:
-            continue
         tot = 0.0
         for r in range(s, e):
             tot += W[r]
         th = thr[p]
-        if tot <= 0.0 or tot < th:
+        if e <= s or tot <= 0.0 or tot < th:
             continue
+        # the partition's root: the closure of all its records
+        if K >= cap:
+            return -1
+        if moff[K] + (e - s) > mcap:
+            return -2
         for d in range(D):
             mn = R[s, d]
             mx = mn
             for r in range(s + 1, e):
-                v = R[r, d]
-                if v < mn:
-                    mn = v
-                if v > mx:
-                    mx = v
-            Q[d] = lca(parent[d], tout[d], mn, mx)
-        # emit the partition's root (closure of all its records)
-        if K + 1 >= cap:
-            cap *= 2
-            nodes2 = np.empty((cap, D), np.int32)
-            nodes2[:K] = nodes[:K]
-            nodes = nodes2
-            wsum = np.concatenate((wsum[:K], np.empty(cap - K, np.float64)))
-            cpart = np.concatenate((cpart[:K], np.empty(cap - K, np.int64)))
-            core = np.concatenate((core[:K], np.empty(cap - K, np.int64)))
-            isroot = np.concatenate((isroot[:K], np.zeros(cap - K, np.bool_)))
-            moff = np.concatenate((moff[:K + 1], np.zeros(cap - K, np.int64)))
-        need = moff[K] + (e - s)
-        if need > mcap:
-            while need > mcap:
-                mcap *= 2
-            mem = np.concatenate((mem[:moff[K]], np.empty(mcap - moff[K], np.int32)))
+                mn = min(mn, R[r, d])
+                mx = max(mx, R[r, d])
+            nodes[K, d] = lca(parent[d], tout[d], mn, mx)
         for r in range(s, e):
             mem[moff[K] + r - s] = r
-        nodes[K] = Q
         wsum[K] = tot
         cpart[K] = p
         core[K] = 0
         isroot[K] = True
-        moff[K + 1] = need
+        moff[K + 1] = moff[K] + (e - s)
+        stack[0] = K
+        sp = 1
         K += 1
-        sp = 0
-        stack[sp] = K - 1
-        sp += 1
         while sp > 0:
             sp -= 1
             c = stack[sp]
-            S = mem[moff[c]:moff[c + 1]].copy()
-            n = S.shape[0]
-            X = nodes[c].copy()
             for j in range(core[c], D):
-                xj = X[j]
+                xj = nodes[c, j]
                 pj = parent[j]
-                cnt = 0
-                for t in range(n):
-                    r = S[t]
+                nk = 0
+                nt = 0
+                for t in range(moff[c], moff[c + 1]):
+                    r = mem[t]
                     v = R[r, j]
                     if v != xj:
-                        while pj[v] != xj:
+                        while pj[v] != xj:      # the child of xj on v's path
                             v = pj[v]
-                        keys[cnt] = v
-                        idx[cnt] = r
-                        cnt += 1
-                if cnt == 0:
+                        keys[nk] = v
+                        idx[nk] = r
+                        nk += 1
+                        if cnt[v] == 0:
+                            touched[nt] = v
+                            nt += 1
+                        cnt[v] += 1
+                if nk == 0:
                     continue
-                order = np.argsort(keys[:cnt])
-                i = 0
-                while i < cnt:
-                    k = keys[order[i]]
-                    jj = i
+                # group the records by child (counting sort)
+                acc = 0
+                for u in range(nt):
+                    pos[touched[u]] = acc
+                    acc += cnt[touched[u]]
+                for t in range(nk):
+                    grouped[pos[keys[t]]] = idx[t]
+                    pos[keys[t]] += 1
+                for u in range(nt):
+                    k = touched[u]
+                    last = pos[k]
+                    first = last - cnt[k]
+                    cnt[k] = 0
                     ws = 0.0
-                    while jj < cnt and keys[order[jj]] == k:
-                        ws += W[idx[order[jj]]]
-                        jj += 1
-                    if ws > 0.0 and ws >= th:
-                        ok = True
-                        for d in range(D):
-                            mn = R[idx[order[i]], d]
-                            mx = mn
-                            for t in range(i + 1, jj):
-                                v = R[idx[order[t]], d]
-                                if v < mn:
-                                    mn = v
-                                if v > mx:
-                                    mx = v
-                            q = lca(parent[d], tout[d], mn, mx)
-                            if d < j and q != X[d]:
-                                ok = False
-                                break
-                            Q[d] = q
-                        if ok:
-                            if K >= max_clusters:
-                                return (nodes[:K], wsum[:K], cpart[:K], isroot[:K],
-                                        moff[:K + 1], mem[:moff[K]], -1)
-                            if K + 1 >= cap:
-                                cap *= 2
-                                nodes2 = np.empty((cap, D), np.int32)
-                                nodes2[:K] = nodes[:K]
-                                nodes = nodes2
-                                wsum = np.concatenate((wsum[:K], np.empty(cap - K, np.float64)))
-                                cpart = np.concatenate((cpart[:K], np.empty(cap - K, np.int64)))
-                                core = np.concatenate((core[:K], np.empty(cap - K, np.int64)))
-                                isroot = np.concatenate((isroot[:K], np.zeros(cap - K, np.bool_)))
-                                moff = np.concatenate((moff[:K + 1], np.zeros(cap - K, np.int64)))
-                            need = moff[K] + (jj - i)
-                            if need > mcap:
-                                while need > mcap:
-                                    mcap *= 2
-                                mem = np.concatenate((mem[:moff[K]],
-                                                      np.empty(mcap - moff[K], np.int32)))
-                            base = moff[K]
-                            for t in range(i, jj):
-                                mem[base + t - i] = idx[order[t]]
-                            nodes[K] = Q
-                            wsum[K] = ws
-                            cpart[K] = p
-                            core[K] = j
-                            isroot[K] = False
-                            moff[K + 1] = need
-                            K += 1
-                            if sp >= scap:
-                                scap *= 2
-                                stack = np.concatenate((stack, np.empty(scap - sp, np.int64)))
-                            stack[sp] = K - 1
-                            sp += 1
-                    i = jj
-    return (nodes[:K], wsum[:K], cpart[:K], isroot[:K], moff[:K + 1],
-            mem[:moff[K]], K)
+                    for t in range(first, last):
+                        ws += W[grouped[t]]
+                    if ws <= 0.0 or ws < th:
+                        continue
+                    ok = True
+                    for d in range(D):
+                        mn = R[grouped[first], d]
+                        mx = mn
+                        for t in range(first + 1, last):
+                            mn = min(mn, R[grouped[t], d])
+                            mx = max(mx, R[grouped[t], d])
+                        q = lca(parent[d], tout[d], mn, mx)
+                        if d < j and q != nodes[c, d]:
+                            ok = False          # not prefix-preserving
+                            break
+                        Q[d] = q
+                    if not ok:
+                        continue
+                    if K >= cap:
+                        return -1
+                    if moff[K] + (last - first) > mcap:
+                        return -2
+                    for t in range(first, last):
+                        mem[moff[K] + t - first] = grouped[t]
+                    nodes[K] = Q
+                    wsum[K] = ws
+                    cpart[K] = p
+                    core[K] = j
+                    isroot[K] = False
+                    moff[K + 1] = moff[K] + (last - first)
+                    stack[sp] = K
+                    sp += 1
+                    K += 1
+    return K
 
 
 @numba.njit(cache=True)
-def compress(nodes, cpart, isroot, moff, mem, W, tout, depth, thr, force_root):
-    """Scores in specific-to-general order; returns reported flags,
-    scores and attributed weights."""
+def compress(nodes, cpart, isroot, moff, mem, W, tout, order, thr, force_root):
+    """Scores in the given specific-to-general order (partitions
+    contiguous); returns reported flags, scores and attributed weights."""
     K, D = nodes.shape
     M = W.shape[0]
-    dsum = np.zeros(K, np.int64)
-    maxd = 0
-    for c in range(K):
-        s = 0
-        for d in range(D):
-            s += depth[d, nodes[c, d]]
-        dsum[c] = s
-        if s > maxd:
-            maxd = s
-    key = cpart * (maxd + 1) + (maxd - dsum)
-    order = np.argsort(key, kind='mergesort')
     stamp = np.full(M, -1, np.int64)
     rep = np.empty(K, np.int64)
     nrep = 0
     rep_start = 0
     score = np.zeros(K, np.float64)
     reported = np.zeros(K, np.bool_)
-    ucap = max(M, 16)
-    u_c = np.empty(ucap, np.int64)
-    u_r = np.empty(ucap, np.int64)
+    u_c = np.empty(mem.shape[0], np.int64)
+    u_r = np.empty(mem.shape[0], np.int64)
     nu = 0
     cur = -1
     for oi in range(K):
@@ -240,48 +196,32 @@ def compress(nodes, cpart, isroot, moff, mem, W, tout, depth, thr, force_root):
                     stamp[mem[q]] = c
         res = 0.0
         for q in range(moff[c], moff[c + 1]):
-            r = mem[q]
-            if stamp[r] != c:
-                res += W[r]
+            if stamp[mem[q]] != c:
+                res += W[mem[q]]
         score[c] = res
         if res > 0.0 and (res >= thr[p] or (force_root and isroot[c])):
             reported[c] = True
             rep[nrep] = c
             nrep += 1
             for q in range(moff[c], moff[c + 1]):
-                r = mem[q]
-                if stamp[r] != c:
-                    if nu >= ucap:
-                        ucap *= 2
-                        u_c = np.concatenate((u_c[:nu], np.empty(ucap - nu, np.int64)))
-                        u_r = np.concatenate((u_r[:nu], np.empty(ucap - nu, np.int64)))
+                if stamp[mem[q]] != c:
                     u_c[nu] = c
-                    u_r[nu] = r
+                    u_r[nu] = mem[q]
                     nu += 1
-    ncov = np.zeros(M, np.float64)
-    for t in range(nu):
-        ncov[u_r[t]] += 1.0
-    attributed = np.zeros(K, np.float64)
-    for t in range(nu):
-        attributed[u_c[t]] += W[u_r[t]] / ncov[u_r[t]]
-    return reported, score, attributed
+    return reported, score, _attribute(u_c[:nu], u_r[:nu], W, K)
 
 
 @numba.njit(cache=True)
-def contain_matrix(tlo, thi, clo, chi):
-    """B[i, c]: node tuple i lies inside cluster c (every field)."""
-    n, D = tlo.shape
-    m = clo.shape[0]
-    out = np.zeros((n, m), np.bool_)
-    for i in range(n):
-        for c in range(m):
-            ok = True
-            for d in range(D):
-                if tlo[i, d] < clo[c, d] or thi[i, d] > chi[c, d]:
-                    ok = False
-                    break
-            out[i, c] = ok
-    return out
+def _attribute(u_c, u_r, W, K):
+    """Each record's weight split evenly over the reported clusters it
+    counts for (pairs u_c[i], u_r[i])."""
+    ncov = np.zeros(W.shape[0], np.float64)
+    for t in range(u_r.shape[0]):
+        ncov[u_r[t]] += 1.0
+    attributed = np.zeros(K, np.float64)
+    for t in range(u_r.shape[0]):
+        attributed[u_c[t]] += W[u_r[t]] / ncov[u_r[t]]
+    return attributed
 
 
 @numba.njit(cache=True)
@@ -328,20 +268,19 @@ def pair_members(ea, eb, ac_ptr, ac_idx, av_ptr, av_idx, pid):
 
 
 @numba.njit(cache=True)
-def compress_pairs(pc, pv, dsum, moff, mem, W, subC, subV, thr):
-    """The overlap-rule compression over candidate pairs (pc[k], pv[k]);
-    subC[x, y]: side cluster x lies inside side cluster y."""
+def compress_pairs(pc, pv, order, moff, mem, W, subC, subV, thr):
+    """The overlap-rule compression over candidate pairs (pc[k], pv[k])
+    in the given specific-to-general order; subC[x, y]: side cluster x
+    lies inside side cluster y."""
     K = pc.shape[0]
     M = W.shape[0]
-    order = np.argsort(-dsum, kind='mergesort')
     stamp = np.full(M, -1, np.int64)
     rep = np.empty(K, np.int64)
     nrep = 0
     score = np.zeros(K, np.float64)
     reported = np.zeros(K, np.bool_)
-    ucap = max(M, 16)
-    u_k = np.empty(ucap, np.int64)
-    u_r = np.empty(ucap, np.int64)
+    u_k = np.empty(mem.shape[0], np.int64)
+    u_r = np.empty(mem.shape[0], np.int64)
     nu = 0
     for oi in range(K):
         k = order[oi]
@@ -354,32 +293,19 @@ def compress_pairs(pc, pv, dsum, moff, mem, W, subC, subV, thr):
                     stamp[mem[q]] = k
         res = 0.0
         for q in range(moff[k], moff[k + 1]):
-            r = mem[q]
-            if stamp[r] != k:
-                res += W[r]
+            if stamp[mem[q]] != k:
+                res += W[mem[q]]
         score[k] = res
         if res > 0.0 and res >= thr:
             reported[k] = True
             rep[nrep] = k
             nrep += 1
             for q in range(moff[k], moff[k + 1]):
-                r = mem[q]
-                if stamp[r] != k:
-                    if nu >= ucap:
-                        ucap *= 2
-                        u_k = np.concatenate((u_k[:nu], np.empty(ucap - nu, np.int64)))
-                        u_r = np.concatenate((u_r[:nu], np.empty(ucap - nu, np.int64)))
+                if stamp[mem[q]] != k:
                     u_k[nu] = k
-                    u_r[nu] = r
+                    u_r[nu] = mem[q]
                     nu += 1
-    # attribution: split each record over its minimal reported pairs
-    ncov = np.zeros(M, np.float64)
-    for t in range(nu):
-        ncov[u_r[t]] += 1.0
-    attributed = np.zeros(K, np.float64)
-    for t in range(nu):
-        attributed[u_k[t]] += W[u_r[t]] / ncov[u_r[t]]
-    return reported, score, attributed
+    return reported, score, _attribute(u_k[:nu], u_r[:nu], W, K)
 
 
 @numba.njit(cache=True)
@@ -478,3 +404,37 @@ def pattern_row_stats(ea, eb, cnt, tmin1, tmax1, tmin2, tmax2, ac_ptr, ac_idx,
                     span[p, 3] = max(span[p, 3], tmax2[e])
                 rows[p] += cnt[e]
     return rows, span
+
+
+@numba.njit(cache=True)
+def hash_factorize(keys):
+    """Dense ids of int64 keys in order of first appearance (open
+    addressing): ``(inverse, index of each id's first occurrence)``."""
+    n = keys.shape[0]
+    size = 1
+    while size < 2 * n + 2:
+        size *= 2
+    mask = size - 1
+    slot_key = np.empty(size, np.int64)
+    slot_id = np.full(size, -1, np.int64)
+    inv = np.empty(n, np.int64)
+    first = np.empty(n, np.int64)
+    k = 0
+    for i in range(n):
+        x = keys[i]
+        h = (np.uint64(x) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(20)
+        s = np.int64(h & np.uint64(mask))
+        while True:
+            sid = slot_id[s]
+            if sid < 0:
+                slot_id[s] = k
+                slot_key[s] = x
+                first[k] = i
+                inv[i] = k
+                k += 1
+                break
+            if slot_key[s] == x:
+                inv[i] = sid
+                break
+            s = (s + 1) & mask
+    return inv, first[:k]

@@ -36,6 +36,10 @@ How it is computed exactly, without enumerating the whole lattice:
    by depth), compiled with numba.
 4. Scores are computed in the order above with a per-record stamp of the
    reported strict descendants.
+
+:func:`pair_search` is the second step of §4.4: the same compression over
+the twelve-field clusters whose culprit and victim halves come from each
+side's own report.
 """
 import dataclasses
 
@@ -134,20 +138,30 @@ class Prepared:
 
 def factorize(cols, cards):
     """Dense ids of the distinct rows of non-negative integer columns with
-    the given cardinalities: ``(inverse, first index of each id)``."""
+    the given cardinalities: ``(inverse, first index of each id)``; ids
+    are numbered in order of first appearance."""
     n = len(cols[0]) if cols else 0
     acc = np.zeros(n, dtype=np.int64)
     card = 1
     for c, k in zip(cols, cards):
         k = max(int(k), 1)
         if card * k >= 1 << 62:
-            _, acc = np.unique(acc, return_inverse=True)
-            acc = acc.astype(np.int64).ravel()
-            card = int(acc.max()) + 1 if n else 1
+            acc, first = kern.hash_factorize(acc)
+            card = first.size
         acc = acc * k + np.asarray(c, dtype=np.int64)
         card *= k
-    _, first, inv = np.unique(acc, return_index=True, return_inverse=True)
-    return inv.ravel(), first
+    return kern.hash_factorize(acc)
+
+
+def factorize_values(*cols):
+    """Like :func:`factorize` for arbitrary integer columns (e.g. IPv4
+    addresses): each column is first given dense ids."""
+    dense, cards = [], []
+    for c in cols:
+        inv, first = kern.hash_factorize(np.asarray(c).astype(np.int64))
+        dense.append(inv)
+        cards.append(first.size)
+    return factorize(dense, cards)
 
 
 def _canonical(h, lo, hi):
@@ -307,13 +321,13 @@ def core(prep, dims=None, force_root=False, max_clusters=5_000_000):
         Ws = W[slow]
         ps = part[slow]
         pstart_s = np.searchsorted(ps, np.arange(prep.P + 1)).astype(np.int64)
-        nodes, wsum, cpart, isroot, moff, mem, K = kern.enumerate_closed(
+        nodes, wsum, cpart, isroot, moff, mem = _enumerate(
             Rs, Ws, pstart_s, thr, parent, tout, int(max_clusters))
-        if K < 0:
-            raise TooManyClusters('more than %d candidate clusters; raise the '
-                                  'threshold' % max_clusters)
+        K = nodes.shape[0]
+        dsum = depth[np.arange(D)[None, :], nodes].sum(axis=1)
+        order = np.lexsort((-dsum, cpart))      # specific first, per partition
         reported, sc, att = kern.compress(nodes, cpart, isroot, moff, mem, Ws, tout,
-                                          depth, thr, bool(force_root))
+                                          order, thr, bool(force_root))
         sel = np.flatnonzero(reported)
         out.append((nodes[sel], sc[sel], wsum[sel], att[sel], cpart[sel], K))
     del pstart
@@ -326,6 +340,34 @@ def core(prep, dims=None, force_root=False, max_clusters=5_000_000):
                     + int(fast.sum()))
     res.lo, res.hi = node_intervals(prep, dims, ids)
     return res
+
+
+def _enumerate(R, W, pstart, thr, parent, tout, max_clusters):
+    """Closed candidate clusters (see :func:`_kernels.enumerate_closed`),
+    retrying with larger buffers when they run out."""
+    M, D = R.shape
+    cap = min(max(4096, 4 * M), max_clusters)
+    mcap = min(max(1 << 16, 64 * M), 1 << 24)
+    while True:
+        nodes = np.empty((cap, D), np.int32)
+        wsum = np.empty(cap, np.float64)
+        cpart = np.empty(cap, np.int64)
+        core = np.empty(cap, np.int64)
+        isroot = np.zeros(cap, np.bool_)
+        moff = np.zeros(cap + 1, np.int64)
+        mem = np.empty(mcap, np.int32)
+        K = kern.enumerate_closed(R, W, pstart, thr, parent, tout, nodes, wsum, cpart,
+                                  core, isroot, moff, mem)
+        if K >= 0:
+            return (nodes[:K], wsum[:K], cpart[:K], isroot[:K], moff[:K + 1],
+                    mem[:moff[K]])
+        if K == -1:
+            if cap >= max_clusters:
+                raise TooManyClusters('more than %d candidate clusters; raise the '
+                                      'threshold' % max_clusters)
+            cap = min(2 * cap, max_clusters)
+        else:
+            mcap *= 2
 
 
 def node_intervals(prep, dims, ids):
@@ -360,7 +402,7 @@ def side_atoms(T, cards, C, tout):
     exactly the same clusters share an atom.  Returns ``(atom per tuple,
     ptr, idx, number of atoms)``; atom a lies in ``idx[ptr[a]:ptr[a+1]]``."""
     inv, first = factorize([T[:, i] for i in range(T.shape[1])], cards)
-    tin = kern.contain_ids(np.ascontiguousarray(T[first]), C, tout)
+    tin = kern.contain_ids(np.ascontiguousarray(T[first], dtype=np.int64), C, tout)
     packed = np.packbits(tin, axis=1)
     void = np.ascontiguousarray(packed).view(
         np.dtype((np.void, packed.shape[1]))).ravel()
@@ -442,8 +484,9 @@ def pair_search(prep, max_clusters=5_000_000, split=6):
     moff, mem = kern.pair_members(ea, eb, cs['ptr'], cs['idx'], vs['ptr'], vs['idx'],
                                   pid)
     dsum = cs['depth'][pc] + vs['depth'][pv]
+    order = np.argsort(-dsum, kind='stable')          # specific first
     reported, score, att = kern.compress_pairs(pc.astype(np.int64), pv.astype(np.int64),
-                                               dsum, moff, mem, ew, cs['sub'],
+                                               order, moff, mem, ew, cs['sub'],
                                                vs['sub'], thr_eff)
     sel = np.flatnonzero(reported)
     ids = np.hstack([cs['ids'][pc[sel]], vs['ids'][pv[sel]]]).astype(np.int64)

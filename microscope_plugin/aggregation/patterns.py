@@ -13,12 +13,15 @@
    always kept, so no weight is lost; each group becomes a few
    intermediate patterns <culprit flows, culprit NF> -> <victim cluster>,
    the culprit flows keeping their share of the group's score;
-2. run the compressed HHH again over all twelve fields of the
-   intermediate patterns at ``threshold`` x the total score.
+2. aggregate the intermediate patterns at ``threshold`` x the total
+   score: the compressed HHH of each side alone gives the candidate
+   culprit and victim halves (plus each side's root), and the compressed
+   HHH over the twelve fields restricted to pairs of those halves gives
+   the patterns (the paper's observation that a significant pattern's
+   halves are significant on their own side; see :func:`hhh.pair_search`).
 
-``two_step=False`` runs the second step on the rows directly (the
-reference the decoupling approximates).  The definition is in
-docs/aggregation.md.
+``two_step=False`` runs the second step on the rows directly.  The exact
+definition is in docs/aggregation.md.
 """
 import dataclasses
 import time
@@ -237,25 +240,19 @@ def domain_values(records, nf_hier, fields=FIELDS):
 
 
 def _group_index(group):
-    uniq, inv = np.unique(group, return_inverse=True)
-    return inv.astype(np.int64), uniq.size
+    inv, first = kern.hash_factorize(group.astype(np.int64))
+    return inv, first.size
 
 
 def _side_rows(part, P, vals):
     """``(inverse, first)`` of the distinct (part, src, dst, sport, dport,
     proto, nf) rows of one side's domain values."""
-    a = (vals[:, 0].astype(np.uint64) << np.uint64(32)) | vals[:, 1].astype(np.uint64)
+    a = ((vals[:, 0].astype(np.uint64) << np.uint64(32))
+         | vals[:, 1].astype(np.uint64)).view(np.int64)
+    b = (vals[:, 2] << 40) | (vals[:, 3] << 24) | (vals[:, 4] << 16)
     if vals[:, 5].max(initial=0) < (1 << 16):
-        b = (vals[:, 2] << 40) | (vals[:, 3] << 24) | (vals[:, 4] << 16) | vals[:, 5]
-        cols = [a, b]
-    else:
-        cols = [a, (vals[:, 2] << 24) | (vals[:, 3] << 8) | vals[:, 4], vals[:, 5]]
-    dense, cards = [part], [P]
-    for c in cols:
-        u, inv = np.unique(c, return_inverse=True)
-        dense.append(inv.ravel())
-        cards.append(u.size)
-    return hhh.factorize(dense, cards)
+        return hhh.factorize_values(part, a, b | vals[:, 5])
+    return hhh.factorize_values(part, a, b, vals[:, 5])
 
 
 def _two_step(records, hiers, vals, params, stats):
