@@ -17,8 +17,9 @@ interleaved with background flows; noise everywhere else), then prints:
 import argparse
 import dataclasses
 import os
-import resource
+import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
 
@@ -64,6 +65,45 @@ def peak_memory(fn):
         tracemalloc.stop()
 
 
+CHILD = """
+import sys, time
+from microscope_plugin.aggregation import AggregationParams, RelationRecords, aggregate
+
+
+def status(key):
+    with open('/proc/self/status') as fh:
+        for line in fh:
+            if line.startswith(key + ':'):
+                return int(line.split()[1])
+
+
+rec, cat = RelationRecords.load(sys.argv[1])
+params = AggregationParams(threshold=float(sys.argv[2]))
+aggregate(rec.take(list(range(min(len(rec), 2000)))), cat, params)   # numba ready
+with open('/proc/self/clear_refs', 'w') as fh:     # reset the peak (VmHWM)
+    fh.write('5')
+before = status('VmRSS')
+aggregate(rec, cat, params)
+print(before, status('VmHWM'))
+"""
+
+
+def child_rss(rec, cat, threshold):
+    """Resident memory (MB) of a fresh process before one aggregation and
+    its peak during it (Linux /proc; None elsewhere)."""
+    if not os.path.exists('/proc/self/clear_refs'):
+        return None
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, 'relations.npz')
+        rec.save(path, cat)
+        out = subprocess.run([sys.executable, '-c', CHILD, path, str(threshold)],
+                             capture_output=True, text=True)
+    if out.returncode != 0:
+        return None
+    before, peak = out.stdout.split()
+    return int(before) / 1024, int(peak) / 1024
+
+
 def gen(relations, seed, bug_share):
     t = time.perf_counter()
     rec, cat, truth = synthetic_relations(SyntheticSpec(relations=relations, seed=seed,
@@ -100,14 +140,18 @@ def main(argv=None):
 
     wall, cpu, res = timed(lambda: aggregate(rec, cat, params), args.repeat)
     peak = peak_memory(lambda: aggregate(rec, cat, params))
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss = child_rss(rec, cat, args.threshold)
     st = res.stats
     print()
     print('%d relations -> %d patterns at th = %g%%: wall %.2f s (best of %d), '
           'CPU %.2f s' % (args.relations, len(res), 100 * args.threshold, wall,
                           args.repeat, cpu))
-    print('  peak traced memory %.0f MB (tracemalloc); process max RSS %.0f MB '
-          '(includes building the set)' % (peak / 2**20, rss))
+    print('  peak memory: %.0f MB traced by tracemalloc (numpy allocations)'
+          % (peak / 2**20))
+    if rss:
+        print('  resident memory of a fresh process: %.0f MB before (interpreter, '
+              'numpy, numba, the relations), peak %.0f MB during the aggregation '
+              '(+%.0f MB)' % (rss[0], rss[1], rss[1] - rss[0]))
     print('  stages: step 1 %.2f s (%d groups -> %d victim clusters), expand %.2f s '
           '(%d intermediate patterns), step 2 %.2f s (%d x %d candidate halves, '
           '%d pairs), patterns %.2f s'

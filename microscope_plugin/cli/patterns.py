@@ -10,6 +10,7 @@ import json
 
 from microscope_plugin import conf
 from microscope_plugin.aggregation import (AggregationParams, RelationRecords,
+                                           TooManyClusters,
                                            patterns_for_bug_flows,
                                            plot_time_gap_cdf, report,
                                            time_gaps)
@@ -103,6 +104,12 @@ class Patterns(Command):
         return rec, cat
 
     def take_action(self, args):
+        try:
+            return self._run(args)
+        except TooManyClusters as e:
+            raise UserError(str(e))
+
+    def _run(self, args):
         if args.top < 0:
             raise UserError('--top must be >= 0')
         params = params_from_conf(args)

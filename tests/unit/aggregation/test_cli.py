@@ -53,6 +53,18 @@ def test_patterns_user_errors(tmp_path, capsys, small):
     assert main(['patterns']) == 2
 
 
+def test_candidate_guard_is_a_user_error(tmp_path, capsys, small, monkeypatch):
+    rec, cat, _ = small
+    path = tmp_path / 'rel.npz'
+    rec.save(path, cat)
+    from microscope_plugin.aggregation import AggregationParams
+    from microscope_plugin.cli import patterns as cli_patterns
+    monkeypatch.setattr(cli_patterns, 'params_from_conf',
+                        lambda args=None: AggregationParams(max_clusters=5))
+    assert main(['patterns', str(path)]) == 2
+    assert 'raise the threshold' in capsys.readouterr().err
+
+
 def test_demo_prints_patterns_when_the_run_has_relations(small):
     rec, _, _ = small
     sc = emulator.load_scenario('paper16')
