@@ -117,7 +117,7 @@ def main(argv=None):
     ap.add_argument('--threshold', type=float, default=0.01)
     ap.add_argument('--bug-share', type=float, default=0.5)
     ap.add_argument('--seed', type=int, default=0)
-    ap.add_argument('--repeat', type=int, default=3)
+    ap.add_argument('--repeat', type=int, default=5)
     ap.add_argument('--quick', action='store_true', help='skip the sweeps')
     ap.add_argument('--pin', action='store_true',
                     help='pin the process to one CPU (everything is single-threaded '
