@@ -411,10 +411,13 @@ def hash_factorize(keys):
     """Dense ids of int64 keys in order of first appearance (open
     addressing): ``(inverse, index of each id's first occurrence)``."""
     n = keys.shape[0]
-    size = 1
+    size = 2
+    bits = 1
     while size < 2 * n + 2:
         size *= 2
+        bits += 1
     mask = size - 1
+    shift = np.uint64(64 - bits)            # the top bits of the product
     slot_key = np.empty(size, np.int64)
     slot_id = np.full(size, -1, np.int64)
     inv = np.empty(n, np.int64)
@@ -422,7 +425,7 @@ def hash_factorize(keys):
     k = 0
     for i in range(n):
         x = keys[i]
-        h = (np.uint64(x) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(20)
+        h = (np.uint64(x) * np.uint64(0x9E3779B97F4A7C15)) >> shift
         s = np.int64(h & np.uint64(mask))
         while True:
             sid = slot_id[s]

@@ -179,3 +179,14 @@ def test_too_many_clusters_is_a_clear_error():
     hiers, pts, w = random_case(3, n=60)
     with pytest.raises(hhh.TooManyClusters, match='raise the threshold'):
         hhh.compressed_hhh(hiers, pts, pts, w, thr=[0.01 * w.sum()], max_clusters=3)
+
+
+def test_factorize_gives_dense_ids_of_distinct_rows():
+    rng = np.random.default_rng(5)
+    a = rng.integers(0, 7, 500)
+    b = rng.integers(0, 3, 500) * (1 << 40)          # large, strided values
+    inv, first = hhh.factorize_values(a, b)
+    assert np.array_equal(a[first][inv], a) and np.array_equal(b[first][inv], b)
+    assert first.size == len(set(zip(a.tolist(), b.tolist())))
+    # ids count in order of first appearance
+    assert inv[0] == 0 and np.all(np.diff(first) > 0)
