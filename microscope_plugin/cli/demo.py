@@ -13,7 +13,9 @@ import numpy as np
 from microscope_plugin import conf
 from microscope_plugin import emulator
 from microscope_plugin.cli.base import Command
-from microscope_plugin.cli.diagnose import resolve_inputs, run_diagnosis, write_result
+from microscope_plugin.cli.diagnose import (render_patterns, resolve_inputs,
+                                            run_diagnosis, run_patterns,
+                                            write_result)
 from microscope_plugin.cli.progress import Progress
 from microscope_plugin.diagnosis import DiagnosisParams
 from microscope_plugin.diagnosis import incidents as incidents_mod
@@ -92,12 +94,16 @@ class Demo(Command):
         trace, result = run_diagnosis(topo, files, DiagnosisParams(),
                                       progress=progress)
         incs = incidents_mod.incidents(result)
-        path = write_result(result, incs, out)
+        progress('patterns', 'aggregating causal relations (§4.4)')
+        patterns = run_patterns(result)
+        path = write_result(result, incs, out, patterns=patterns)
         s = result.summary()
         w('\n== What Microscope found (from the record files alone) ==\n')
         w('%d victim packets (latency >= %.1f us, or lost) in %d incidents.\n'
           % (s['victim_packets'], s['latency_threshold_ns'] / 1e3, len(incs)))
         w(incidents_mod.render(incs, EPOCH_NS))
+        w('\n== Causal patterns (§4.4) ==\n')
+        w(render_patterns(result, patterns))
         rows, ranks = fault_check(trace, result, out)
         w('\n== Checked against the ground truth ==\n')
         w(render_check(rows, ranks))

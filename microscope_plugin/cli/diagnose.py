@@ -7,6 +7,7 @@ from microscope_plugin.cli.base import Command, UserError
 from microscope_plugin.cli.progress import Progress
 from microscope_plugin.diagnosis import DiagnosisParams, VictimCriteria
 from microscope_plugin.diagnosis import incidents as incidents_mod
+from microscope_plugin.diagnosis import relations as relations_mod
 from microscope_plugin.diagnosis.base import UnknownDiagnoser, get_diagnoser
 from microscope_plugin.diagnosis.params import QUEUING_MODES
 from microscope_plugin.topology import Topology
@@ -89,14 +90,36 @@ def run_diagnosis(topo, files, params, diagnoser='microscope', progress=None):
     return trace, d.diagnose(trace, params, progress=say)
 
 
-def write_result(result, incs, out_dir, victims=1000):
+def write_result(result, incs, out_dir, victims=1000, patterns=None):
+    """diagnosis.json (summary, params, incidents, first victims, patterns)
+    and relations.npz (the causal relations, for ``microscope patterns``)."""
     os.makedirs(out_dir, exist_ok=True)
     doc = result.to_json(limit=victims)
     doc['incidents'] = incs
+    if patterns is not None:
+        doc['patterns'] = patterns[1].to_dict()
+        patterns[0].save(os.path.join(out_dir, 'relations.npz'),
+                         relations_mod.catalog(result))
     path = os.path.join(out_dir, 'diagnosis.json')
     with open(path, 'w') as fh:
         json.dump(doc, fh, indent=1)
     return path
+
+
+def run_patterns(result):
+    """(RelationRecords, AggregationResult) of a diagnosis (§4.4)."""
+    from microscope_plugin.aggregation.patterns import aggregate
+    from microscope_plugin.cli.patterns import params_from_conf
+    records = relations_mod.relation_records(result)
+    return records, aggregate(records, relations_mod.catalog(result),
+                              params_from_conf())
+
+
+def render_patterns(result, patterns, top=10):
+    from microscope_plugin.aggregation import report
+    from microscope_plugin.cli.patterns import params_from_conf
+    return report.render(patterns[0], relations_mod.catalog(result),
+                         params_from_conf(), top=top, result=patterns[1])
 
 
 class Diagnose(Command):
@@ -122,8 +145,9 @@ class Diagnose(Command):
         trace, result = run_diagnosis(topo, files, params, args.diagnoser,
                                       Progress())
         incs = incidents_mod.incidents(result)
+        patterns = run_patterns(result)
         out = args.out or (args.paths[0] if os.path.isdir(args.paths[0]) else '.')
-        path = write_result(result, incs, out)
+        path = write_result(result, incs, out, patterns=patterns)
         if args.json:
             self.app.stdout.write(json.dumps({'summary': result.summary(),
                                               'incidents': incs}, indent=1) + '\n')
@@ -135,4 +159,5 @@ class Diagnose(Command):
             % (s['victims'], s['victim_packets'], s['latency_threshold_ns'] / 1e3,
                len(incs), s['relations']))
         self.app.stdout.write(incidents_mod.render(incs, trace.t_min))
+        self.app.stdout.write('\n' + render_patterns(result, patterns))
         self.app.stdout.write('\nFull result: %s\n' % path)

@@ -8,10 +8,11 @@ exposes them to ``oslo-config-generator``.
 from oslo_config import cfg
 from oslo_log import log
 
-from microscope_plugin.conf import paths
+from microscope_plugin.conf import aggregation
 from microscope_plugin.conf import emulator
+from microscope_plugin.conf import paths
 
-MODULES = (paths, emulator)
+MODULES = (paths, emulator, aggregation)
 
 CONF = cfg.CONF
 

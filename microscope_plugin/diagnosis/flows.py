@@ -37,6 +37,13 @@ def top_flows(rel_ints, k, arr, read, pkt, nf, pos, p_row, p_entry_nf, p_flow,
                 continue
             buf[c] = p_flow[pkt[r]]
             c += 1
+        if c == 0 and key == SET_PROCESSED:
+            # the NF processed nothing (a stall): its culprit packets are
+            # the ones it left waiting
+            for r in range(i0, i1 + 1):
+                if read[r] >= 0:
+                    buf[c] = p_flow[pkt[r]]
+                    c += 1
         total[x] = c
         if c == 0:
             continue
