@@ -36,6 +36,7 @@ class Fault:
     duration_ns: float = 0.0  # interrupt length
     slow_rate_pps: float = 0.0  # bug: processing rate of matching flows
     match: FlowMatch = None   # bug: which flows trigger it
+    flows: int = 1            # bug: distinct trigger flows, taking turns
 
     def to_dict(self):
         d = dataclasses.asdict(self)
@@ -98,7 +99,8 @@ def parse_faults(scenario):
                                    lo=1e-6) * 1e6,
                 packets=_get(raw, 'packets', f, int, default=100, lo=1),
                 rate_pps=_get(raw, 'trigger_rate_mpps', f, default=0.2,
-                              lo=1e-6) * 1e6))
+                              lo=1e-6) * 1e6,
+                flows=_get(raw, 'flows', f, int, default=1, lo=1)))
         else:
             raise ScenarioError(f + '.kind', 'expected burst, interrupt or bug, '
                                 'got %r' % (kind,))

@@ -97,7 +97,7 @@ def _inject(scenario, base, faults, router, rng):
                 from microscope_plugin.emulator.match import FlowMatch
                 m = FlowMatch.parse({**f.flow}, 'faults[%d].flow' % f.id)
                 tup = m.sample(rng, 1)
-                flow = next_flow
+                flows = np.array([next_flow])
                 next_flow += 1
             else:
                 cand = np.flatnonzero((base.source == k)
@@ -107,25 +107,26 @@ def _inject(scenario, base, faults, router, rng):
                 i = rng.choice(cand)
                 tup = (base.src[i:i + 1], base.dst[i:i + 1], base.sport[i:i + 1],
                        base.dport[i:i + 1], base.proto[i:i + 1])
-                flow = int(base.flow[i])
+                flows = base.flow[i:i + 1]
         elif f.kind == 'bug':
             bug_inst = router.inst_index[f.nf]
-            tup, k = _trigger_tuple(scenario, f, router, bug_inst, rng)
-            flow = next_flow
-            next_flow += 1
+            tup, k = _trigger_tuples(scenario, f, router, bug_inst, rng)
+            flows = next_flow + np.arange(len(tup[0]))
+            next_flow += len(tup[0])
         else:
             continue
         n = f.packets
         t = f.at_ns + np.arange(n) * (1e9 / f.rate_pps)
         keep = t < scenario.duration_s * 1e9
         n = int(keep.sum())
+        which = np.arange(n) % len(tup[0])      # trigger flows take turns
         extra.append(traffic_mod.Traffic(
-            t_ns=t[:n], src=np.repeat(tup[0], n).astype(np.uint32),
-            dst=np.repeat(tup[1], n).astype(np.uint32),
-            sport=np.repeat(tup[2], n).astype(np.uint16),
-            dport=np.repeat(tup[3], n).astype(np.uint16),
-            proto=np.repeat(tup[4], n).astype(np.uint8),
-            flow=np.full(n, flow, dtype=np.int64),
+            t_ns=t[:n], src=tup[0][which].astype(np.uint32),
+            dst=tup[1][which].astype(np.uint32),
+            sport=tup[2][which].astype(np.uint16),
+            dport=tup[3][which].astype(np.uint16),
+            proto=tup[4][which].astype(np.uint8),
+            flow=np.asarray(flows, dtype=np.int64)[which],
             source=np.full(n, k, dtype=np.int16),
             key=np.arange(next_key, next_key + n, dtype=np.int64),
             inj=np.full(n, f.id, dtype=np.int32),
@@ -134,15 +135,18 @@ def _inject(scenario, base, faults, router, rng):
     return extra
 
 
-def _trigger_tuple(scenario, fault, router, bug_inst, rng):
-    """A 5-tuple inside the bug's match whose path crosses the bug NF."""
+def _trigger_tuples(scenario, fault, router, bug_inst, rng):
+    """``fault.flows`` distinct 5-tuples inside the bug's match whose path
+    crosses the bug NF (fewer if the match holds fewer)."""
     for k, s in enumerate(scenario.sources):
         cand = fault.match.sample(rng, 4096)
         path, _ = router.route(*cand, np.full(4096, k))
         ok = np.flatnonzero((path == bug_inst).any(axis=1))
         if ok.size:
-            j = rng.choice(ok)
-            return tuple(c[j:j + 1] for c in cand), k
+            key = np.stack([c[ok].astype(np.int64) for c in cand], axis=1)
+            _, first = np.unique(key, axis=0, return_index=True)
+            pick = rng.permutation(ok[first])[:max(1, fault.flows)]
+            return tuple(c[pick] for c in cand), k
     raise faults_mod.ScenarioError('faults[%d].match' % fault.id,
                                    'no flow in the match reaches %s' % fault.nf)
 

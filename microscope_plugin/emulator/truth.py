@@ -180,6 +180,10 @@ def fault_summary(em, truth=None):
                              'sport': int(tr.sport[i]), 'dport': int(tr.dport[i]),
                              'proto': int(tr.proto[i])}
                 d['end_ns'] = int(tr.t_ns[pk[-1]]) + EPOCH_NS
+                _, first = np.unique(tr.flow[pk], return_index=True)
+                d['flows'] = [{'src': int_to_ip(tr.src[i]), 'dst': int_to_ip(tr.dst[i]),
+                               'sport': int(tr.sport[i]), 'dport': int(tr.dport[i]),
+                               'proto': int(tr.proto[i])} for i in pk[np.sort(first)]]
             if f.kind == 'burst':
                 d['source'] = f.source
                 d['rate_mpps'] = f.rate_pps / 1e6

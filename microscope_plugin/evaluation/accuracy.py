@@ -56,12 +56,13 @@ def truth_rows_of_packets(trace, truth):
     return row
 
 
-def _fault_flow(f):
-    fl = f.get('flow')
-    if not fl:
+def _fault_flows(f):
+    """The culprit flows of a fault as 5-tuples (None for interrupts)."""
+    fls = f.get('flows') or ([f['flow']] if f.get('flow') else [])
+    if not fls:
         return None
-    return (ip_to_int(fl['src']), ip_to_int(fl['dst']), fl['sport'],
-            fl['dport'], fl['proto'])
+    return {(ip_to_int(fl['src']), ip_to_int(fl['dst']), fl['sport'],
+             fl['dport'], fl['proto']) for fl in fls}
 
 
 def evaluate(ranked, truth, truth_json, pkt_row):
@@ -78,7 +79,7 @@ def evaluate(ranked, truth, truth_json, pkt_row):
             continue
         f = faults[int(vf[row])]
         target = f.get('nf') if f['kind'] != 'burst' else None
-        flow = _fault_flow(f)
+        flows = _fault_flows(f)
         rank = strict = NOT_FOUND
         for r, c in enumerate(causes, 1):
             if f['kind'] == 'burst':
@@ -87,7 +88,8 @@ def evaluate(ranked, truth, truth_json, pkt_row):
                 hit = c['kind'] in ('nf', 'nf_flows') and c['nf'] == target
             if hit and rank == NOT_FOUND:
                 rank = r
-            if hit and strict == NOT_FOUND and (flow is None or flow in c.get('flows', ())):
+            if hit and strict == NOT_FOUND and (
+                    flows is None or flows & set(c.get('flows', ()))):
                 strict = r
             if strict != NOT_FOUND:
                 break
