@@ -182,8 +182,9 @@ def _lost_destination(topology, views, offsets, taken, pkt_key):
 
 def reconstruct(topology, records, link_delay_ns=1000,
                 params=linking.ReconstructParams()):
-    """Reconstruct packet journeys from ``records`` (:class:`NFRecords`,
-    one per NF or entry tap of ``topology``).  Returns a :class:`Trace`."""
+    """Reconstruct packet journeys from ``records`` (an iterable of
+    :class:`NFRecords`, one per NF or entry tap of ``topology``).  Returns
+    a :class:`Trace`."""
     views = _views(topology, records)
     stats, offsets = linking.link(views, topology, params)
     gtx_pkt, n = _assign_packets(topology, views, offsets)
@@ -249,4 +250,5 @@ def reconstruct(topology, records, link_delay_ns=1000,
 def load_trace(topology, paths, **kw):
     """Read record files and reconstruct (raises on damaged files)."""
     from microscope_plugin.trace.reader import read_records
-    return reconstruct(topology, [read_records(p) for p in paths], **kw)
+    # a generator: each file's columns are freed once its view is built
+    return reconstruct(topology, (read_records(p) for p in paths), **kw)
