@@ -159,24 +159,31 @@ def relations(model, V, kinds):
 def diagnose(trace, params=None, nm=None, progress=None):
     """NetMedic's diagnosis of the victims of ``trace``."""
     params = params or DiagnosisParams()
-    nm = nm or NetMedicParams()
     say = progress or (lambda *a: None)
-    timings = {}
     t = time.perf_counter()
     A = state.build(trace, params)
-    timings['prepare_s'] = time.perf_counter() - t
-    t = time.perf_counter()
+    t1 = time.perf_counter()
     V = victims_mod.select(trace, A, params)
-    timings['victims_s'] = time.perf_counter() - t
+    t2 = time.perf_counter()
     say('victims', '%d victim hops' % len(V))
+    res = diagnose_prepared(trace, A, V, params, nm, progress)
+    res.timings.update(prepare_s=t1 - t, victims_s=t2 - t1)
+    return res
+
+
+def diagnose_prepared(trace, A, V, params, nm=None, progress=None):
+    """NetMedic on engine arrays ``A`` and victims ``V`` already built
+    (window sweeps reuse them)."""
+    nm = nm or NetMedicParams()
+    say = progress or (lambda *a: None)
     t = time.perf_counter()
     # only the windows that hold victims need edge weights and impacts
     model = build_model(trace, A, nm, victim_times=V.t_ns)
-    timings['diagnose_s'] = time.perf_counter() - t
     kinds = np.array([K.KIND_SOURCE if n.role == topo.ROLE_SOURCE else K.KIND_NF
                       for n in trace.topology.nfs], dtype=np.int64)
     ints, floats = relations(model, V, kinds)
-    say('diagnose', 'NetMedic, %.0f ms windows: %d candidate relations'
+    timings = {'diagnose_s': time.perf_counter() - t}
+    say('diagnose', 'NetMedic, %g ms windows: %d candidate relations'
         % (nm.window_ns / 1e6, len(ints)))
     topology = trace.topology
     return DiagnosisResult(
