@@ -101,6 +101,14 @@ class Evaluation:
     ranks: dict             # diagnoser name -> accuracy.Ranks
     timings: dict
 
+    def release(self):
+        """Drop the trace and the diagnosis results (gigabytes for a 5 s
+        paper16 run); the ranks and the truth's JSON stay."""
+        self.trace = None
+        self.truth = None
+        self.pkt_row = None
+        self.results = {}
+
     def tables(self):
         out = {name: {'component': r.table()} for name, r in self.ranks.items()}
         out['microscope']['strict'] = self.ranks['microscope'].table(strict=True)

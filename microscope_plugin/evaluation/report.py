@@ -9,6 +9,7 @@ Writes into ``out_dir``: ``run/`` (the emulated protocol run),
 figure below) and the PNG figures.
 """
 import dataclasses
+import gc
 import json
 import os
 import time
@@ -81,6 +82,8 @@ def evaluate_all(cfg, out_dir, window_sweep=True, detail_sweeps=False,
                 rep['accuracy']['microscope']['component']['all'].get('rank1', 0.0),
                 os.path.join(out_dir, 'fig13-netmedic-window.png'))
     if detail_sweeps:
+        ev.release()        # the sweeps run one emulation at a time
+        gc.collect()
         root = os.path.join(out_dir, 'sweeps')
         b = sweeps_mod.fault_sweep(cfg, 'burst', burst_sizes, root, per_point, say)
         i = sweeps_mod.fault_sweep(cfg, 'interrupt', interrupt_us, root, per_point, say)

@@ -12,6 +12,7 @@ length, propagation hops.
   source as position -1, so a burst victim at a first-hop NF has 1 hop).
 """
 import dataclasses
+import gc
 import os
 
 import numpy as np
@@ -70,7 +71,9 @@ def sweep_config(base, kind, value, per_point=5):
 
 
 def fault_sweep(base, kind, values, run_root, per_point=5, progress=None):
-    """``{value: Evaluation}``: one run per value of the fault's size."""
+    """``{value: {diagnoser: Ranks}}``: one run per value of the fault's
+    size.  Only the ranks are kept: a run's trace and results are
+    released before the next one (a paper16 run holds gigabytes)."""
     say = progress or (lambda *a: None)
     out = {}
     for v in values:
@@ -78,15 +81,19 @@ def fault_sweep(base, kind, values, run_root, per_point=5, progress=None):
         say('sweep', '%s %g' % (kind, v))
         ev = protocol.run_protocol(cfg, os.path.join(run_root, '%s-%g' % (kind, v)),
                                    progress=say)
-        out[v] = ev
+        out[v] = dict(ev.ranks)
+        ev.release()
+        del ev
+        gc.collect()
     return out
 
 
-def sweep_table(evs):
-    """``{value: {diagnoser: rates}}`` (Microscope also strict)."""
+def sweep_table(ranks):
+    """``{value: {diagnoser: rates}}`` (Microscope also strict) from
+    :func:`fault_sweep`'s ``{value: {diagnoser: Ranks}}``."""
     out = {}
-    for v, ev in evs.items():
-        row = {name: rates(r.rank) for name, r in ev.ranks.items()}
-        row['microscope_strict'] = rates(ev.ranks['microscope'].rank_strict)
+    for v, by in ranks.items():
+        row = {name: rates(r.rank) for name, r in by.items()}
+        row['microscope_strict'] = rates(by['microscope'].rank_strict)
         out[v] = row
     return out
