@@ -106,7 +106,7 @@ def window_sweep(rank1_by_window, microscope_rank1, path):
     ax.set_ylabel('culprit ranked first (% of victim packets)')
     ax.set_ylim(0, 105)
     ax.set_title('NetMedic window size (Fig. 13)')
-    ax.legend(loc='lower right')
+    ax.legend(loc='center right')
     ax.grid(axis='y', alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
@@ -115,12 +115,13 @@ def window_sweep(rank1_by_window, microscope_rank1, path):
 
 
 def _sweep_axes(ax, table, xlabel, title):
-    xs = sorted(table)
+    xs = sorted(table, key=float)
+    pos = np.arange(len(xs))            # evenly spaced, labelled by value
     for name in ('microscope', 'microscope_strict', 'netmedic'):
         ys = [100 * table[x][name]['rank1'] if name in table[x] else np.nan
               for x in xs]
-        ax.plot(xs, ys, marker='o', **STYLE[name])
-    ax.set_xticks(xs)
+        ax.plot(pos, ys, marker='o', **STYLE[name])
+    ax.set_xticks(pos)
     ax.set_xticklabels(['%g' % float(x) for x in xs])
     ax.set_xlabel(xlabel)
     ax.set_ylabel('culprit ranked first (%)')
@@ -141,7 +142,7 @@ def detail_sweeps(bursts, interrupts, hops, path):
                              squeeze=False)
     for ax, (t, xl, ti) in zip(axes[0], panels):
         _sweep_axes(ax, t, xl, ti)
-    axes[0][0].legend(loc='lower right')
+    axes[0][0].legend(loc='center right')
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)

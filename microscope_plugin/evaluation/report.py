@@ -170,6 +170,9 @@ def render(rep):
             r = rep['window_sweep'][w]
             out.append('  %-10g %s   %s   %s' % (float(w), _pct(r['rank1']),
                                                  _pct(r['rank2']), _pct(r['rank5'])))
+        best = max(rep['window_sweep'], key=lambda w: rep['window_sweep'][w]['rank1'])
+        out.append('  best window: %g ms (rank-1 %s)'
+                   % (float(best), _pct(rep['window_sweep'][best]['rank1'])))
     out += [''] + _sweep_rows('Accuracy vs propagation hops (§6.3):', 'hops',
                               rep['hops'])
     if 'burst_sweep' in rep:
