@@ -138,12 +138,13 @@ def detail_sweeps(bursts, interrupts, hops, path):
         (interrupts, 'interrupt length (us)', 'Interrupt length'),
         (hops, 'propagation hops (culprit NF to victim NF)', 'Propagation hops'))
         if t]
-    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 4),
+    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 4.4),
                              squeeze=False)
     for ax, (t, xl, ti) in zip(axes[0], panels):
         _sweep_axes(ax, t, xl, ti)
-    axes[0][0].legend(loc='center right')
-    fig.tight_layout()
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc='lower center', ncol=3, frameon=False)
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return path

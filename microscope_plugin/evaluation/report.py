@@ -132,7 +132,7 @@ def _sweep_rows(title, xlabel, table):
         row = table[x]
         m, s, n = row['microscope'], row.get('microscope_strict', {}), row['netmedic']
         out.append('  %-10s %8d   %s / %s        %s                %s / %s'
-                   % (x, m['victims'], _pct(m['rank1']), _pct(m['rank2']),
+                   % ('%g' % float(x), m['victims'], _pct(m['rank1']), _pct(m['rank2']),
                       _pct(s.get('rank1')), _pct(n['rank1']), _pct(n['rank2'])))
     return out
 
