@@ -211,12 +211,12 @@ def ancestors(n, src, dst):
     return R
 
 
-def global_impact(I, A):
-    """``S(c) = sum_e I(c -> e) A(e)`` (I's diagonal is 1)."""
-    return I @ A
+def global_impact(impact, A):
+    """``S(c) = sum_e I(c -> e) A(e)`` (``impact`` = I, diagonal 1)."""
+    return impact @ A
 
 
-def culprit_scores(I, S, e):
+def culprit_scores(impact, S, e):
     """Rank score of every component as a culprit of ``e``:
     ``I(c -> e) S(c)``."""
-    return I[:, e] * S
+    return impact[:, e] * S

@@ -148,8 +148,8 @@ def render(rep):
            'Victims: %d victim hops (latency >= %.1f us or lost); a victim packet '
            'counts when the counterfactual attributes it to an injected fault.'
            % (rep['victim_hops'], rep['victim_threshold_ns'] / 1e3), '',
-           '  %-28s %-10s %8s   %6s   %6s   %6s' % ('diagnoser', 'fault', 'victims',
-                                                   'rank1', 'rank<=2', 'rank<=5')]
+           '  %-28s %-10s %8s   %6s   %6s   %6s'
+           % ('diagnoser', 'fault', 'victims', 'rank1', 'rank<=2', 'rank<=5')]
     acc = rep['accuracy']
     out += _acc_rows('Microscope (culprit + flows)', acc['microscope']['strict'])
     out += _acc_rows('Microscope (culprit NF/src)', acc['microscope']['component'])

@@ -122,11 +122,11 @@ def test_impact_is_the_best_geometric_mean_over_paths():
     gm 0.5): I(0->3) = 0.6.  No path 3->0; I(c->c) = 1."""
     src, dst, w = _graph([(0, 1, 0.9), (1, 3, 0.4), (0, 2, 0.5), (2, 3, 0.5),
                           (0, 3, 0.2)])
-    I = M.path_impacts(4, src, dst, w)
-    assert I[0, 3] == pytest.approx(0.6)
-    assert I[0, 1] == pytest.approx(0.9)
-    assert I[3, 0] == 0.0
-    assert np.diag(I).tolist() == [1.0] * 4
+    imp = M.path_impacts(4, src, dst, w)
+    assert imp[0, 3] == pytest.approx(0.6)
+    assert imp[0, 1] == pytest.approx(0.9)
+    assert imp[3, 0] == 0.0
+    assert np.diag(imp).tolist() == [1.0] * 4
 
 
 def test_a_longer_path_can_win_through_the_geometric_mean():
@@ -142,11 +142,11 @@ def test_global_impact_and_ranking():
     S(0) = 0.5 + 0.1 + 0.3, S(1) = 1 + 0.9, S(2) = 1.  For effect 2:
     vpn 1 * 1, nat 0.9 * 1.9 = 1.71, source 0.3 * 0.9 = 0.27."""
     src, dst, w = _graph([(0, 1, 0.1), (1, 2, 0.9)])
-    I = M.path_impacts(3, src, dst, w)
+    imp = M.path_impacts(3, src, dst, w)
     A = np.array([0.5, 1.0, 1.0])
-    S = M.global_impact(I, A)
+    S = M.global_impact(imp, A)
     assert S.tolist() == pytest.approx([0.9, 1.9, 1.0])
-    scores = M.culprit_scores(I, S, 2)
+    scores = M.culprit_scores(imp, S, 2)
     assert scores.tolist() == pytest.approx([0.27, 1.71, 1.0])
     assert np.argsort(-scores).tolist() == [1, 2, 0]
 
