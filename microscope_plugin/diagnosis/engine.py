@@ -42,15 +42,17 @@ def diagnose(trace, params=None, progress=None):
     params = params or DiagnosisParams()
     say = progress or (lambda *a: None)
     timings = {}
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     A = state.build(trace, params)
     timings['prepare_s'] = time.perf_counter() - t
-    t = time.perf_counter()
+    timings['prepare_cpu_s'] = time.process_time() - c
+    t, c = time.perf_counter(), time.process_time()
     V = victims_mod.select(trace, A, params)
     timings['victims_s'] = time.perf_counter() - t
+    timings['victims_cpu_s'] = time.process_time() - c
     say('victims', '%d victim hops (latency >= %.1f us, or lost)'
         % (len(V), V.threshold_ns / 1e3))
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     queued = np.flatnonzero(V.kind != victims_mod.KIND_IN_NF)
     ints, floats = diagnose_rows(
         V.row[queued], queued, A.arr, A.read, A.dep, A.pkt, A.nf, A.acc_cum, A.pos,
@@ -62,6 +64,7 @@ def diagnose(trace, params=None, progress=None):
         i2, f2 = _in_nf_relations(A, V)
         ints, floats = np.concatenate([ints, i2]), np.concatenate([floats, f2])
     timings['diagnose_s'] = time.perf_counter() - t
+    timings['diagnose_cpu_s'] = time.process_time() - c
     say('diagnose', '%d causal relations' % len(ints))
     topo = trace.topology
     return DiagnosisResult(

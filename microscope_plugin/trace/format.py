@@ -73,10 +73,13 @@ class FileHeader:
         ``unix_ns = anchor_unix_ns + (tsc - anchor_tsc) * 1e9 / tsc_hz``.
         """
         import numpy as np
-        delta = np.asarray(tsc, dtype=np.uint64).astype(np.int64) \
+        delta = np.asarray(tsc, dtype=np.uint64).view(np.int64) \
             - np.int64(self.anchor_tsc)
-        if self.tsc_hz == 1_000_000_000:
-            return delta + np.int64(self.anchor_unix_ns)
+        if 1_000_000_000 % self.tsc_hz == 0:
+            # a whole number of ns per tick: exact in integers (the same
+            # values as the general formula, without its float round trip)
+            return delta * np.int64(1_000_000_000 // self.tsc_hz) \
+                + np.int64(self.anchor_unix_ns)
         whole, rest = np.divmod(delta, np.int64(self.tsc_hz))
         frac = np.rint(rest.astype(np.float64) * (1e9 / self.tsc_hz))
         return (whole * np.int64(1_000_000_000) + frac.astype(np.int64)

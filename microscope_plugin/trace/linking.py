@@ -177,9 +177,10 @@ def link(views, topology, params=ReconstructParams()):
                                     for u in ups])
             ok = np.concatenate([views[u].tx_ipv4 for u in ups])
             c_ipid, c_t, c_gid = c_ipid[ok], c_t[ok], c_gid[ok]
-            t0 = c_t.min() if c_t.size else 0
-            order = np.argsort((c_ipid.astype(np.int64) << 47) | (c_t - t0),
-                               kind='stable')
+            # by IPID, then time (ties in record order): a stable sort by
+            # time (runs of sorted upstreams) then a radix sort by IPID
+            order = np.argsort(c_t, kind='stable')
+            order = order[np.argsort(c_ipid[order], kind='stable')]
             b_start = np.searchsorted(c_ipid[order], np.arange(65537))
             used_by[ups] = (b_start, c_t[order], c_gid[order])
         b_start, c_t, c_gid = used_by[ups]

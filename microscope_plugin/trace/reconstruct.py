@@ -144,22 +144,14 @@ def _flow_key(cols, has):
 def _lost_destination(topology, views, offsets, taken, pkt_key):
     """For each untaken tx record of a non-egress NF: the NF whose queue
     dropped it — the only downstream NF, or the one other packets of its
-    flow reached (flow-level load balancing); -1 when unknown."""
+    flow reached (flow-level load balancing); -1 when unknown.
+
+    Only the (upstream NF, flow) pairs of lost records are looked up, so
+    the table of where flows went keeps just those pairs (first occurrence
+    wins, as over the whole table)."""
     names = topology.names
-    gnf = np.repeat(np.arange(len(views)), np.diff(offsets))
-    pairs, dests = [], []
-    for v in views:
-        if v is None or v.rx_up is None:
-            continue
-        ok = (v.rx_up >= 0) & (pkt_key[v.rx_pkt] >= 0)
-        pairs.append((gnf[v.rx_up[ok]].astype(np.int64) << 47)
-                     | pkt_key[v.rx_pkt[ok]])
-        dests.append(np.full(int(ok.sum()), v.index, dtype=np.int64))
-    table = np.concatenate(pairs) if pairs else np.zeros(0, np.int64)
-    tdest = np.concatenate(dests) if dests else np.zeros(0, np.int64)
-    table, first = np.unique(table, return_index=True)
-    tdest = tdest[first]
     dest = np.full(offsets[-1], -1, dtype=np.int64)
+    queries = []
     for k, v in enumerate(views):
         if v is None:
             continue
@@ -172,12 +164,53 @@ def _lost_destination(topology, views, offsets, taken, pkt_key):
             dest[offsets[k] + lost] = downs[0]
             continue
         keys = pkt_key[v.tx_pkt[lost]]
-        q = (np.int64(k) << 47) | np.maximum(keys, 0)
+        queries.append((k, lost, keys, (np.int64(k) << 47) | np.maximum(keys, 0)))
+    if not queries:
+        return dest
+    need = np.unique(np.concatenate([q[3][q[2] >= 0] for q in queries]))
+    gnf = np.repeat(np.arange(len(views)), np.diff(offsets))
+    pairs, dests = [], []
+    for v in views:
+        if v is None or v.rx_up is None:
+            continue
+        ok = (v.rx_up >= 0) & (pkt_key[v.rx_pkt] >= 0)
+        pair = (gnf[v.rx_up[ok]].astype(np.int64) << 47) | pkt_key[v.rx_pkt[ok]]
+        if need.size:
+            at = np.minimum(np.searchsorted(need, pair), need.size - 1)
+            keep = need[at] == pair
+        else:
+            keep = np.zeros(pair.size, dtype=bool)
+        pairs.append(pair[keep])
+        dests.append(np.full(int(keep.sum()), v.index, dtype=np.int64))
+    table = np.concatenate(pairs) if pairs else np.zeros(0, np.int64)
+    tdest = np.concatenate(dests) if dests else np.zeros(0, np.int64)
+    table, first = np.unique(table, return_index=True)
+    tdest = tdest[first]
+    for k, lost, keys, q in queries:
         at = np.minimum(np.searchsorted(table, q), max(len(table) - 1, 0))
         hit = (keys >= 0) & (len(table) > 0) & (table[at] == q) if len(table) \
             else np.zeros(lost.size, bool)
         dest[offsets[k] + lost[hit]] = tdest[at[hit]]
     return dest
+
+
+def _hop_order(nf, arr, pkt):
+    """Order of hop rows by (NF, arrival, packet).  One stable sort of a
+    packed key when the three fit in 63 bits (the concatenated parts are
+    nearly sorted, so it is close to linear), else a two-key lexsort."""
+    if not len(nf):
+        return np.zeros(0, dtype=np.int64)
+    a0 = int(arr.min())
+    span = int(arr.max()) - a0
+    b_nf = max(int(nf.max()), 1).bit_length()
+    b_arr = max(span, 1).bit_length()
+    b_pkt = max(int(pkt.max()), 1).bit_length()
+    na = (nf.astype(np.int64, copy=False) << b_arr) | (arr - a0)
+    if b_nf + b_arr + b_pkt <= 63:
+        na <<= b_pkt
+        na |= pkt
+        return np.argsort(na, kind='stable')
+    return np.lexsort((pkt, na))
 
 
 def reconstruct(topology, records, link_delay_ns=1000,
@@ -233,7 +266,7 @@ def reconstruct(topology, records, link_delay_ns=1000,
                   np.full(lost.size, -1), np.full(lost.size, -1),
                   np.ones(lost.size, dtype=bool)))
     hop = [np.concatenate([p[i] for p in parts]) for i in range(6)]
-    order = np.lexsort((hop[0], hop[2], hop[1]))
+    order = _hop_order(hop[1], hop[2], hop[0])
     hop = [h[order] for h in hop]
     nf_start = np.searchsorted(hop[1], np.arange(len(views) + 1))
     return Trace(topology=topology, views=views, link_stats=stats,
@@ -242,8 +275,9 @@ def reconstruct(topology, records, link_delay_ns=1000,
                  pkt_sport=cols['sport'], pkt_dport=cols['dport'],
                  pkt_proto=cols['proto'], pkt_ipid=ipid, pkt_entry=entry,
                  pkt_entry_t=entry_t, hop_pkt=hop[0], hop_nf=hop[1].astype(np.int32),
-                 hop_arr=hop[2].astype(np.int64), hop_read=hop[3].astype(np.int64),
-                 hop_dep=hop[4].astype(np.int64), hop_arr_known=hop[5],
+                 hop_arr=hop[2].astype(np.int64, copy=False),
+                 hop_read=hop[3].astype(np.int64, copy=False),
+                 hop_dep=hop[4].astype(np.int64, copy=False), hop_arr_known=hop[5],
                  nf_start=nf_start)
 
 
