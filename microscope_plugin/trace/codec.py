@@ -6,7 +6,8 @@
   then the next byte of every value, and so on (compresses better than
   interleaved little-endian words).
 
-Everything works on whole numpy arrays; nothing loops per value.
+Everything works on whole numpy arrays; the varint scans, which are
+sequential by nature, are compiled with numba.
 """
 import numpy as np
 from numba import njit
@@ -55,34 +56,40 @@ def varint_encode(values):
     return _varint_encode(v).tobytes()
 
 
+@njit(cache=True)
+def _varint_decode(b, count):
+    out = np.zeros(count, np.uint64)
+    pos = 0
+    for i in range(count):
+        shift = 0
+        v = np.uint64(0)
+        while True:
+            if pos >= b.size or shift >= 7 * MAX_VARINT_BYTES:
+                return out, -1 - i          # ran out, or a varint too long
+            c = b[pos]
+            pos += 1
+            v |= np.uint64(c & 0x7F) << np.uint64(shift)
+            if c < 0x80:
+                break
+            shift += 7
+        out[i] = v
+    return out, pos
+
+
 def varint_decode(buf, count, what='varint column'):
     """Decode exactly ``count`` varints from the start of ``buf``.
 
     Returns ``(values, bytes_used)``; raises :class:`CodecError` when the
-    buffer holds fewer than ``count`` complete varints.
+    buffer holds fewer than ``count`` complete varints.  The byte stream
+    is sequential, so the scan is compiled.
     """
     if count == 0:
         return np.zeros(0, dtype=np.uint64), 0
     b = np.frombuffer(buf, dtype=np.uint8)
-    ends = np.flatnonzero(b < 0x80)
-    if ends.size < count:
-        raise CodecError('%s: expected %d values, found %d'
-                         % (what, count, ends.size))
-    ends = ends[:count]
-    used = int(ends[-1]) + 1
-    b = b[:used]
-    starts = np.empty(count, dtype=np.int64)
-    starts[0] = 0
-    starts[1:] = ends[:-1] + 1
-    lengths = ends - starts + 1
-    if lengths.max() > MAX_VARINT_BYTES:
-        raise CodecError('%s: varint longer than %d bytes'
-                         % (what, MAX_VARINT_BYTES))
-    values = np.zeros(count, dtype=np.uint64)
-    for k in range(int(lengths.max())):
-        sel = lengths > k
-        values[sel] |= ((b[starts[sel] + k].astype(np.uint64) & np.uint64(0x7F))
-                        << np.uint64(7 * k))
+    values, used = _varint_decode(b, count)
+    if used < 0:
+        raise CodecError('%s: expected %d values, found %d complete ones'
+                         % (what, count, -1 - used))
     return values, used
 
 
