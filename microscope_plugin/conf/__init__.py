@@ -9,10 +9,13 @@ from oslo_config import cfg
 from oslo_log import log
 
 from microscope_plugin.conf import aggregation
+from microscope_plugin.conf import api
+from microscope_plugin.conf import database
 from microscope_plugin.conf import emulator
+from microscope_plugin.conf import engine
 from microscope_plugin.conf import paths
 
-MODULES = (paths, emulator, aggregation)
+MODULES = (paths, emulator, aggregation, api, database, engine)
 
 CONF = cfg.CONF
 

@@ -1,0 +1,195 @@
+"""Queries of diagnosis results: victims, causes, relations, patterns,
+scaling hints, alarms."""
+import numpy as np
+import sqlalchemy as sa
+
+from microscope_plugin.db import errors
+from microscope_plugin.db import models as m
+from microscope_plugin.db.query import page_by_id, rows
+
+CHUNK = 500
+
+
+def store_task_results(session, diagnosis_id, task_seq, victims,
+                       rel_ints, rel_floats, int_columns, float_columns,
+                       aggregation_input=None):
+    """Victims (dicts with kind, nf, vendor, time_ns, latency_ns, detail and
+    causes: list of cause dicts) and the task's relation arrays."""
+    V, C = m.Victim, m.Cause
+    ids = []
+    for start in range(0, len(victims), CHUNK):
+        part = victims[start:start + CHUNK]
+        res = session.execute(
+            sa.insert(V).returning(V.id, sort_by_parameter_order=True),
+            [dict(diagnosis_id=diagnosis_id, task_seq=task_seq, kind=v['kind'],
+                  nf=v['nf'], vendor=v['vendor'], time_ns=v['time_ns'],
+                  latency_ns=v['latency_ns'], detail=v['detail'])
+             for v in part])
+        ids.extend(r[0] for r in res)
+    causes = []
+    for vid, v in zip(ids, victims):
+        for c in v['causes']:
+            causes.append(dict(c, diagnosis_id=diagnosis_id, victim_id=vid,
+                               victim_nf=v['nf'], victim_vendor=v['vendor']))
+    for start in range(0, len(causes), CHUNK):
+        session.execute(sa.insert(C), causes[start:start + CHUNK])
+    session.add(m.CausalRelations(
+        diagnosis_id=diagnosis_id, task_seq=task_seq, count=len(rel_ints),
+        first_victim_id=ids[0] if ids else None, int_columns=list(int_columns),
+        float_columns=list(float_columns),
+        ints=np.ascontiguousarray(rel_ints, dtype='<i8').tobytes(),
+        floats=np.ascontiguousarray(rel_floats, dtype='<f8').tobytes(),
+        aggregation_input=aggregation_input))
+    return ids
+
+
+def aggregation_inputs(session, diagnosis_id):
+    """The stored §4.4 inputs (npz bytes) of a diagnosis' tasks."""
+    R = m.CausalRelations
+    return [bytes(b) for (b,) in session.execute(sa.select(
+        R.aggregation_input).where(R.diagnosis_id == diagnosis_id,
+                                   R.aggregation_input.is_not(None))
+        .order_by(R.task_seq))]
+
+
+def relations(session, diagnosis_id):
+    """[(task_seq, first_victim_id, ints (n x k), floats (n x j), int
+    column names, float column names)] of a diagnosis."""
+    R = m.CausalRelations
+    out = []
+    for r in session.scalars(sa.select(R).where(
+            R.diagnosis_id == diagnosis_id).order_by(R.task_seq)):
+        ni, nf = len(r.int_columns), len(r.float_columns)
+        ints = np.frombuffer(r.ints, dtype='<i8').reshape(r.count, ni)
+        floats = np.frombuffer(r.floats, dtype='<f8').reshape(r.count, nf)
+        out.append((r.task_seq, r.first_victim_id, ints, floats,
+                    r.int_columns, r.float_columns))
+    return out
+
+
+def victims_of_task(session, diagnosis_id, task_seq):
+    V = m.Victim
+    return list(session.execute(sa.select(V.id, V.nf, V.kind, V.time_ns).where(
+        V.diagnosis_id == diagnosis_id, V.task_seq == task_seq).order_by(V.id)))
+
+
+def list_victims(session, diagnosis_id, vendor=None, nf=None, kind=None,
+                 start_ns=None, end_ns=None, limit=100, marker=None):
+    V = m.Victim
+    stmt = sa.select(V).where(V.diagnosis_id == diagnosis_id)
+    for col, value in ((V.vendor, vendor), (V.nf, nf), (V.kind, kind)):
+        if value is not None:
+            stmt = stmt.where(col == value)
+    if start_ns is not None:
+        stmt = stmt.where(V.time_ns >= start_ns)
+    if end_ns is not None:
+        stmt = stmt.where(V.time_ns < end_ns)
+    return rows(session, page_by_id(stmt, V, limit, marker), V)
+
+
+def get_victim(session, diagnosis_id, victim_id, vendor=None):
+    V = m.Victim
+    stmt = sa.select(V).where(V.diagnosis_id == diagnosis_id, V.id == victim_id)
+    if vendor is not None:
+        stmt = stmt.where(V.vendor == vendor)
+    row = session.scalars(stmt).first()
+    if row is None:
+        raise errors.NotFound('victim', victim_id, 'victim_id')
+    return row
+
+
+def list_causes(session, diagnosis_id, vendor=None, nf=None, kind=None,
+                victim_nf=None, max_rank=None, start_ns=None, end_ns=None,
+                limit=100, marker=None, scope_vendor=None):
+    """``scope_vendor``: only causes whose culprit or victim NF is that
+    vendor's (what a vendor may see)."""
+    C = m.Cause
+    stmt = sa.select(C).where(C.diagnosis_id == diagnosis_id)
+    if scope_vendor is not None:
+        stmt = stmt.where(sa.or_(C.vendor == scope_vendor,
+                                 C.victim_vendor == scope_vendor))
+    for col, value in ((C.vendor, vendor), (C.nf, nf), (C.kind, kind),
+                       (C.victim_nf, victim_nf)):
+        if value is not None:
+            stmt = stmt.where(col == value)
+    if max_rank is not None:
+        stmt = stmt.where(C.rank <= max_rank)
+    if start_ns is not None:
+        stmt = stmt.where(C.end_ns >= start_ns)
+    if end_ns is not None:
+        stmt = stmt.where(C.start_ns < end_ns)
+    return rows(session, page_by_id(stmt, C, limit, marker), C)
+
+
+def top_culprits(session, diagnosis_id, vendor=None, limit=20):
+    """(kind, nf, vendor, victims where it ranks first, total score)."""
+    C = m.Cause
+    stmt = sa.select(C.kind, C.nf, C.vendor, sa.func.count(),
+                     sa.func.sum(C.score)).where(
+        C.diagnosis_id == diagnosis_id, C.rank == 1)
+    if vendor is not None:
+        stmt = stmt.where(C.vendor == vendor)
+    stmt = stmt.group_by(C.kind, C.nf, C.vendor).order_by(
+        sa.func.count().desc(), C.nf).limit(limit)
+    return [dict(kind=k, nf=n, vendor=v, victims=int(c), score=float(s or 0))
+            for k, n, v, c, s in session.execute(stmt)]
+
+
+def replace_patterns(session, diagnosis_id, threshold, patterns):
+    """patterns: [(rank, score, vendors list, pattern dict)]"""
+    P = m.Pattern
+    session.execute(sa.delete(P).where(P.diagnosis_id == diagnosis_id,
+                                       P.threshold == threshold))
+    if patterns:
+        session.execute(sa.insert(P), [
+            dict(diagnosis_id=diagnosis_id, threshold=threshold, rank=r,
+                 score=s, vendors='|%s|' % '|'.join(vs), pattern=doc)
+            for r, s, vs, doc in patterns])
+
+
+def pattern_thresholds(session, diagnosis_id):
+    P = m.Pattern
+    return sorted(t for (t,) in session.execute(sa.select(P.threshold).where(
+        P.diagnosis_id == diagnosis_id).distinct()))
+
+
+def list_patterns(session, diagnosis_id, threshold, vendor=None, limit=100,
+                  marker=None):
+    P = m.Pattern
+    stmt = sa.select(P).where(P.diagnosis_id == diagnosis_id,
+                              P.threshold == threshold)
+    if vendor is not None:
+        stmt = stmt.where(P.vendors.contains('|%s|' % vendor))
+    return rows(session, page_by_id(stmt, P, limit, marker), P)
+
+
+def add_scaling_hints(session, diagnosis_id, hints):
+    if hints:
+        session.execute(sa.insert(m.ScalingHint),
+                        [dict(h, diagnosis_id=diagnosis_id) for h in hints])
+
+
+def list_scaling_hints(session, diagnosis_id, nf=None, vendor=None,
+                       limit=100, marker=None):
+    H = m.ScalingHint
+    stmt = sa.select(H).where(H.diagnosis_id == diagnosis_id)
+    for col, value in ((H.nf, nf), (H.vendor, vendor)):
+        if value is not None:
+            stmt = stmt.where(col == value)
+    return rows(session, page_by_id(stmt, H, limit, marker), H)
+
+
+def record_alarm(session, diagnosis_id, sink, target, status, payload,
+                 http_status=None, error=None):
+    row = m.Alarm(diagnosis_id=diagnosis_id, sink=sink, target=target,
+                  status=status, payload=payload, http_status=http_status,
+                  error=error)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def list_alarms(session, diagnosis_id, limit=100, marker=None):
+    A = m.Alarm
+    stmt = sa.select(A).where(A.diagnosis_id == diagnosis_id)
+    return rows(session, page_by_id(stmt, A, limit, marker), A)
