@@ -115,7 +115,9 @@ def setup_app(conf=None, db=None, engine_client=None, enforcer=None):
     from microscope_plugin import conf as mconf
     from microscope_plugin.api.controllers import root
     from microscope_plugin.engine import messaging
+    from microscope_plugin.integrations import plugins
     conf = conf or mconf.CONF
+    plugins.check_conf(conf)   # a mistyped plugin name fails start-up
     db = db or db_session.Database.from_conf(conf)
     if engine_client is None:
         engine_client = messaging.EngineClient(conf)

@@ -56,6 +56,12 @@ def main(argv=None):
         sys.stderr.write('microscope-api: %s\n' % e)
         return 2
     log.setup(conf.CONF, 'microscope-api')
+    from microscope_plugin.integrations import plugins
+    try:
+        plugins.check_conf(conf.CONF)
+    except plugins.PluginConfigError as e:
+        sys.stderr.write('microscope-api: %s\n' % e)
+        return 2
     server, engine = make_server(conf.CONF)
     host, port = server.server_address[:2]
     LOG.info('microscope-api listening on http://%s:%d/ (auth: %s)', host,

@@ -49,6 +49,12 @@ def main(argv=None):
         sys.stderr.write('microscope-engine: %s\n' % e)
         return 2
     log.setup(conf.CONF, 'microscope-engine')
+    from microscope_plugin.integrations import plugins
+    try:
+        plugins.check_conf(conf.CONF)
+    except plugins.PluginConfigError as e:
+        sys.stderr.write('microscope-engine: %s\n' % e)
+        return 2
     n = conf.CONF.engine.workers
     if n == 1:
         run_worker(conf.CONF)

@@ -13,9 +13,11 @@ from microscope_plugin.conf import api
 from microscope_plugin.conf import database
 from microscope_plugin.conf import emulator
 from microscope_plugin.conf import engine
+from microscope_plugin.conf import integrations
 from microscope_plugin.conf import paths
 
-MODULES = (paths, emulator, aggregation, api, database, engine)
+MODULES = (paths, emulator, aggregation, api, database, engine,
+           integrations)
 
 CONF = cfg.CONF
 

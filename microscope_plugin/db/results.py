@@ -193,3 +193,64 @@ def list_alarms(session, diagnosis_id, limit=100, marker=None):
     A = m.Alarm
     stmt = sa.select(A).where(A.diagnosis_id == diagnosis_id)
     return rows(session, page_by_id(stmt, A, limit, marker), A)
+
+
+def culprit_evidence(session, diagnosis_id, kind, nf, max_flows=5,
+                     max_victim_nfs=50):
+    """What a root-cause alarm carries about culprit (``kind``, ``nf``):
+    {'victim_nfs': [(nf, vendor, victims, score)], 'flows': [flow dicts of
+    its best-scored first-ranked causes], 'start_ns', 'end_ns'}."""
+    C = m.Cause
+    where = (C.diagnosis_id == diagnosis_id, C.rank == 1, C.kind == kind,
+             C.nf == nf)
+    victims = [(vn, vv, int(c), float(s or 0)) for vn, vv, c, s in
+               session.execute(sa.select(
+                   C.victim_nf, C.victim_vendor, sa.func.count(),
+                   sa.func.sum(C.score)).where(*where)
+                   .group_by(C.victim_nf, C.victim_vendor)
+                   .order_by(sa.func.count().desc(), C.victim_nf)
+                   .limit(max_victim_nfs))]
+    t0, t1 = session.execute(sa.select(sa.func.min(C.start_ns),
+                                       sa.func.max(C.end_ns)).where(*where)).one()
+    flows, seen = [], set()
+    for (fl,) in session.execute(sa.select(C.flows).where(*where)
+                                 .order_by(C.score.desc()).limit(50)):
+        for f in fl or []:
+            key = tuple(sorted((k, str(v)) for k, v in f.items()
+                               if k != 'packets'))
+            if key not in seen and len(flows) < max_flows:
+                seen.add(key)
+                flows.append(f)
+    return {'victim_nfs': victims, 'flows': flows, 'start_ns': t0,
+            'end_ns': t1}
+
+
+def local_blame(session, diagnosis_id):
+    """{victim NF: (victims, victims whose first cause is the NF's own
+    processing)} — the evidence of the HEAL hint."""
+    V, C = m.Victim, m.Cause
+    total = dict(session.execute(sa.select(V.nf, sa.func.count()).where(
+        V.diagnosis_id == diagnosis_id).group_by(V.nf)).all())
+    local = dict(session.execute(sa.select(C.victim_nf, sa.func.count()).where(
+        C.diagnosis_id == diagnosis_id, C.rank == 1,
+        C.kind.in_(('nf', 'in_nf_delay')), C.nf == C.victim_nf)
+        .group_by(C.victim_nf)).all())
+    return {nf: (int(n), int(local.get(nf, 0))) for nf, n in total.items()}
+
+
+def list_all_scaling_hints(session, diagnosis_ids=None, action=None,
+                           limit=100, marker=None):
+    """Hints across diagnoses (newest diagnoses' ids first are the
+    caller's choice); ``diagnosis_ids`` None = every diagnosis."""
+    H = m.ScalingHint
+    stmt = sa.select(H)
+    if diagnosis_ids is not None:
+        stmt = stmt.where(H.diagnosis_id.in_(list(diagnosis_ids)))
+    if action is not None:
+        stmt = stmt.where(H.action == action)
+    return rows(session, page_by_id(stmt, H, limit, marker), H)
+
+
+def delete_scaling_hints(session, diagnosis_id):
+    session.execute(sa.delete(m.ScalingHint).where(
+        m.ScalingHint.diagnosis_id == diagnosis_id))

@@ -17,6 +17,8 @@ from microscope_plugin.diagnosis.params import DiagnosisParams
 from microscope_plugin.engine import loader
 from microscope_plugin.engine import patterns as patterns_mod
 from microscope_plugin.engine import results as results_mod
+from microscope_plugin.integrations import load as load_mod
+from microscope_plugin.integrations import outcomes
 from microscope_plugin.trace.reconstruct import reconstruct
 
 LOG = logging.getLogger(__name__)
@@ -76,6 +78,12 @@ def run_task(db, task, worker, conf, progress=None):
     except Exception as e:   # patterns are optional; the diagnosis is not
         LOG.exception('relation records of task %d', task.id)
         agg_input, timings['aggregation_input'] = None, 'failed: %s' % e
+    try:   # the evidence of scaling hints; optional like patterns
+        timings[outcomes.LOAD_KEY] = load_mod.nf_load(
+            trace, params, task.start_ns, task.end_ns,
+            conf.hints.window_ms * 1_000_000)
+    except Exception:
+        LOG.exception('input load of task %d', task.id)
     timings['results_s'] = time.perf_counter() - t
     t = time.perf_counter()
     with db.begin() as s:
@@ -122,7 +130,9 @@ def finalize(db, diagnosis_id, conf):
         diag = dbapi.get_diagnosis(s, diagnosis_id)
         tasks = dbapi.tasks_of(s, diagnosis_id)
         n_victims, n_rel = dbapi.task_totals(s, diagnosis_id)
-        timings = {'tasks': {str(x.seq): x.timings for x in tasks},
+        timings = {'tasks': {str(x.seq): {
+            k: v for k, v in (x.timings or {}).items()
+            if k != outcomes.LOAD_KEY} for x in tasks},
                    'patterns': patterns,
                    'finalize_s': time.perf_counter() - t}
         summary = {'diagnoser': diag.diagnoser, 'victims': int(n_victims or 0),
@@ -132,3 +142,10 @@ def finalize(db, diagnosis_id, conf):
                             n_victims=int(n_victims or 0),
                             n_relations=int(n_rel or 0), summary=summary,
                             timings=timings, finished_at=models.utcnow())
+    # hints and alarms after the diagnosis is stored and visible: a
+    # receiver sees a finished diagnosis behind the evidence link
+    notes = outcomes.after_diagnosis(db, diagnosis_id, conf)
+    with db.begin() as s:
+        diag = dbapi.get_diagnosis(s, diagnosis_id)
+        dbapi.set_diagnosis(s, diagnosis_id,
+                            timings=dict(diag.timings or {}, outcomes=notes))

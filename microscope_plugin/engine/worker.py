@@ -63,6 +63,8 @@ class Worker:
         self._reaper = None
 
     def start(self):
+        from microscope_plugin.integrations import plugins
+        plugins.check_conf(self.conf)   # a mistyped plugin name fails here
         self._server = oslo_messaging.get_rpc_server(
             self.transport, messaging.target(self.conf, self.name),
             [Endpoint(self)])

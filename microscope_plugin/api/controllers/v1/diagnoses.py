@@ -41,7 +41,9 @@ def diagnosis_dict(row, tasks=None, vendor=None):
         d['task_states'] = [
             {'seq': t.seq, 'state': t.state, 'start_ns': t.start_ns,
              'end_ns': t.end_ns, 'attempts': t.attempts, 'worker': t.worker,
-             'reason': t.reason, 'timings': t.timings} for t in tasks]
+             'reason': t.reason, 'timings': {
+                 k: x for k, x in (t.timings or {}).items()
+                 if k != 'nf_load'}} for t in tasks]
         d['timings'] = row.timings
     return d
 
