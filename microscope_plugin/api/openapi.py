@@ -154,9 +154,42 @@ SCHEMAS = {
         'causes': {'type': 'array', 'items': ref('Cause')}}),
     'Pattern': OBJ,
     'ScalingHint': obj({'id': {'type': 'integer'}, 'nf': STR, 'vendor': STR,
-                        'action': STR, 'score': NUM, 'reason': STR,
+                        'diagnosis_id': UUID,
+                        'action': {'type': 'string', 'enum': [
+                            'SCALE_OUT', 'SCALE_IN', 'HEAL']},
+                        'score': NUM, 'reason': STR,
                         'detail': dict(OBJ, nullable=True),
                         'created_at': TIME}),
+    'AodhAlarm': obj({
+        'alarm_name': dict(STR, maxLength=4096),
+        'alarm_id': dict(STR, minLength=1, maxLength=255),
+        'severity': dict(STR, maxLength=4096),
+        'previous': dict(STR, maxLength=4096),
+        'current': dict(STR, minLength=1, maxLength=64),
+        'reason': dict(STR, maxLength=4096),
+        'reason_data': dict(OBJ, description='timestamp (RFC 3339) and '
+                            'microscope_collection_id are read if given')},
+        ('alarm_id', 'current'), extra=False),
+    'Alert': obj({
+        'status': {'type': 'string', 'enum': ['firing', 'resolved']},
+        'labels': {'type': 'object', 'additionalProperties': dict(
+            STR, maxLength=1024)},
+        'annotations': OBJ, 'startsAt': dict(STR, format='date-time'),
+        'endsAt': STR, 'generatorURL': STR, 'fingerprint': STR},
+        ('startsAt',), extra=False),
+    'Alerts': obj({
+        'alerts': {'type': 'array', 'minItems': 1, 'maxItems': 1000,
+                   'items': ref('Alert')},
+        'version': STR, 'groupKey': STR, 'truncatedAlerts': INT64,
+        'status': STR, 'receiver': STR, 'groupLabels': OBJ,
+        'commonLabels': OBJ, 'commonAnnotations': OBJ, 'externalURL': STR},
+        ('alerts',), extra=False),
+    'AlarmReceived': obj({
+        'alarm': obj({'source': {'type': 'string', 'enum': [
+            'aodh', 'alertmanager']}, 'name': STR, 'firing': {
+                'type': 'boolean'}, 'start_ns': NS, 'end_ns': NS}),
+        'diagnosis': dict(ref('Diagnosis'), nullable=True),
+        'ignored': STR}),
 }
 
 
@@ -289,6 +322,31 @@ def _paths():
                       listing('scaling_hints', 'ScalingHint'), [did] + PAGING + [
                           qp('nf', FILTER, 'Only this NF.'),
                           qp('vendor', FILTER, 'Only this vendor.')], tag=D)},
+        '/v1/alarms': {
+            'post': op('Receive an alarm (Aodh webhook or Alertmanager/'
+                       'Tacker alerts); a firing one starts a diagnosis of '
+                       'its window (202), a resolved one nothing (200)',
+                       '202', ref('AlarmReceived'), [
+                           qp('collection_id', UUID, 'Records to diagnose '
+                              '(default: an alert label or reason_data key '
+                              'microscope_collection_id, else the latest '
+                              'collection holding the window).'),
+                           qp('lookback_ms', {'type': 'integer', 'minimum': 1,
+                                              'maximum': 3600000},
+                              'Diagnose this long before the alarm '
+                              '(default 1000).'),
+                           qp('diagnoser', FILTER, 'Diagnoser plugin.')],
+                       body={'oneOf': [ref('AodhAlarm'), ref('Alerts')]},
+                       errs=ERRORS + ('415',), tag='alarms')},
+        '/v1/scaling_hints': {
+            'get': op('Scaling hints of every diagnosis the caller sees',
+                      '200', listing('scaling_hints', 'ScalingHint'),
+                      PAGING + [
+                          qp('action', {'type': 'string', 'enum': [
+                              'SCALE_OUT', 'SCALE_IN', 'HEAL']},
+                             'Only this action.'),
+                          qp('nf', FILTER, 'Only this NF (type for scaling, '
+                             'instance for HEAL).')], tag='scaling_hints')},
     }
 
 
@@ -322,6 +380,8 @@ OPERATION_IDS = {
     ('/v1/diagnoses/{diagnosis_id}/causes', 'get'): 'listCauses',
     ('/v1/diagnoses/{diagnosis_id}/patterns', 'get'): 'listPatterns',
     ('/v1/diagnoses/{diagnosis_id}/scaling_hints', 'get'): 'listScalingHints',
+    ('/v1/alarms', 'post'): 'receiveAlarm',
+    ('/v1/scaling_hints', 'get'): 'listAllScalingHints',
 }
 
 
@@ -338,6 +398,10 @@ def spec():
     ingest['responses']['200'] = dict(ingest['responses']['201'],
                                       description='Every block was stored '
                                                   'already: nothing added')
+    alarm = paths['/v1/alarms']['post']
+    alarm['responses']['200'] = dict(alarm['responses']['202'],
+                                     description='The alarm is resolved: '
+                                                 'nothing started')
     return {
         'openapi': '3.0.3',
         'info': {'title': 'Microscope diagnosis API', 'version': '1.0',

@@ -82,6 +82,11 @@ RESOURCES = [
           '/v1/diagnoses/{diagnosis_id}/patterns'),
     _rule('scaling_hint:list', READ, 'List scaling hints.', 'GET',
           '/v1/diagnoses/{diagnosis_id}/scaling_hints'),
+    _rule('scaling_hint:list_all', READ, 'List the scaling hints of '
+          'recent diagnoses.', 'GET', '/v1/scaling_hints'),
+    _rule('alarm:create', WRITE, 'Receive an orchestrator alarm (Aodh '
+          'webhook, Alertmanager/Tacker alerts): starts a diagnosis of its '
+          'time window.', 'POST', '/v1/alarms'),
 ]
 
 

@@ -182,3 +182,17 @@ def list_record_files(session, collection_id, limit=100, marker=None):
     if marker is not None:
         stmt = stmt.where(m.RecordFile.id > int(marker))
     return list(session.execute(stmt.order_by(m.RecordFile.id).limit(limit)))
+
+
+def latest_collection(session, scope=ALL, start_ns=None, end_ns=None):
+    """The most recently created collection (within ``scope``) holding
+    records of [start_ns, end_ns), or None."""
+    C = m.Collection
+    stmt = _collection_scope(sa.select(C), scope).where(
+        C.start_ns.is_not(None))
+    if start_ns is not None:
+        stmt = stmt.where(C.end_ns >= start_ns)
+    if end_ns is not None:
+        stmt = stmt.where(C.start_ns < end_ns)
+    return session.scalars(stmt.order_by(C.created_at.desc(),
+                                         C.id.desc()).limit(1)).first()

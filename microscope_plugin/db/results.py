@@ -238,16 +238,18 @@ def local_blame(session, diagnosis_id):
     return {nf: (int(n), int(local.get(nf, 0))) for nf, n in total.items()}
 
 
-def list_all_scaling_hints(session, diagnosis_ids=None, action=None,
+def list_all_scaling_hints(session, project_id=None, action=None, nf=None,
                            limit=100, marker=None):
-    """Hints across diagnoses (newest diagnoses' ids first are the
-    caller's choice); ``diagnosis_ids`` None = every diagnosis."""
-    H = m.ScalingHint
+    """Hints of every diagnosis (of ``project_id`` when given), newest
+    diagnosis first is not promised: ordered by hint id."""
+    H, D = m.ScalingHint, m.Diagnosis
     stmt = sa.select(H)
-    if diagnosis_ids is not None:
-        stmt = stmt.where(H.diagnosis_id.in_(list(diagnosis_ids)))
-    if action is not None:
-        stmt = stmt.where(H.action == action)
+    if project_id is not None:
+        stmt = stmt.join(D, D.id == H.diagnosis_id).where(
+            D.project_id == project_id)
+    for col, value in ((H.action, action), (H.nf, nf)):
+        if value is not None:
+            stmt = stmt.where(col == value)
     return rows(session, page_by_id(stmt, H, limit, marker), H)
 
 

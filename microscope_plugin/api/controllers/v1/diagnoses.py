@@ -140,6 +140,44 @@ def parse_request(body, collection):
     return diagnoser, stored, start, end
 
 
+def create(req, scope, body):
+    """Check a diagnosis request, store the job, announce its tasks; the
+    diagnosis as the API shows it.  Shared by POST /v1/diagnoses and the
+    alarm receiver (POST /v1/alarms)."""
+    v.fields(body, BODY, ('collection_id',))
+    cid = body['collection_id']
+    if not isinstance(cid, str):
+        raise errors.bad_request('collection_id', 'expected a string')
+    project = req.context.project_id or 'default'
+    slice_ns = req.conf.engine.slice_ms * 1_000_000
+    with req.db.begin() as s:
+        try:
+            cid = v.uuid_id('collection_id', cid, 'collection')
+            coll = dbapi.get_collection(s, cid, scope)
+        except (errors.ApiError, db_errors.NotFound):
+            raise errors.bad_request('collection_id', 'collection %s not '
+                                     'found' % cid[:80])
+        diagnoser, params, start, end = parse_request(body, coll)
+        slices = jobs.split(start, end, slice_ns, MAX_TASKS)
+        if len(slices) > MAX_TASKS:
+            raise errors.bad_request(
+                'end_ns', 'the range would make %d tasks of [engine] '
+                'slice_ms; at most %d' % (len(slices), MAX_TASKS))
+        row = dbapi.create_diagnosis(s, project, cid, diagnoser, params,
+                                     start, end, slices)
+        tasks = dbapi.tasks_of(s, row.id)
+        out = diagnosis_dict(row, tasks)
+    try:
+        req.engine.announce([(row.id, t.id) for t in tasks])
+    except Exception:
+        # the job is stored: a worker's reaper announces pending tasks
+        # again after [engine] pending_timeout
+        LOG.exception('announcing diagnosis %s to the engine failed; '
+                      'its tasks stay pending until announced again',
+                      row.id)
+    return out
+
+
 class DiagnosesController(Resource):
     victims = results.VictimsController()
     causes = results.CausesController()
@@ -175,39 +213,9 @@ class DiagnosesController(Resource):
         req = pecan.request
         v.query(kw, {}, req.conf)
         body = v.json_object(req)
-        v.fields(body, BODY, ('collection_id',))
-        cid = body['collection_id']
-        if not isinstance(cid, str):
-            raise errors.bad_request('collection_id', 'expected a string')
-        project = req.context.project_id or 'default'
-        slice_ns = req.conf.engine.slice_ms * 1_000_000
-        with req.db.begin() as s:
-            try:
-                cid = v.uuid_id('collection_id', cid, 'collection')
-                coll = dbapi.get_collection(s, cid, scope)
-            except (errors.ApiError, db_errors.NotFound):
-                raise errors.bad_request('collection_id', 'collection %s not '
-                                         'found' % cid[:80])
-            diagnoser, params, start, end = parse_request(body, coll)
-            slices = jobs.split(start, end, slice_ns, MAX_TASKS)
-            if len(slices) > MAX_TASKS:
-                raise errors.bad_request(
-                    'end_ns', 'the range would make %d tasks of [engine] '
-                    'slice_ms; at most %d' % (len(slices), MAX_TASKS))
-            row = dbapi.create_diagnosis(s, project, cid, diagnoser, params,
-                                         start, end, slices)
-            tasks = dbapi.tasks_of(s, row.id)
-            out = diagnosis_dict(row, tasks)
-        try:
-            req.engine.announce([(row.id, t.id) for t in tasks])
-        except Exception:
-            # the job is stored: a worker's reaper announces pending tasks
-            # again after [engine] pending_timeout
-            LOG.exception('announcing diagnosis %s to the engine failed; '
-                          'its tasks stay pending until announced again',
-                          row.id)
+        out = create(req, scope, body)
         self.status(202)
-        pecan.response.location = '%s/%s' % (req.path_url, row.id)
+        pecan.response.location = '%s/%s' % (req.path_url, out['id'])
         return out
 
     @pecan.expose()

@@ -143,7 +143,5 @@ class ScalingHintsController(Resource):
             rows = dbapi.list_scaling_hints(s, diag.id, q.get('nf'),
                                             q.get('vendor'), q['limit'],
                                             _id_marker(q))
-        return page('scaling_hints', rows, lambda r: {
-            'id': r.id, 'nf': r.nf, 'vendor': r.vendor, 'action': r.action,
-            'score': r.score, 'reason': r.reason, 'detail': r.detail,
-            'created_at': iso(r.created_at)}, q)
+        from microscope_plugin.api.controllers.v1.hints import hint_dict
+        return page('scaling_hints', rows, hint_dict, q)
