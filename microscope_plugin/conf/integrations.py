@@ -100,12 +100,14 @@ DEPLOYER_OPTS = [
                  help='local: the NF runs under timeout(1) for at most '
                       'this many seconds.'),
     cfg.StrOpt('remote_command',
-               default='ssh {host} microscope-collector-ctl {action} '
-                       '--vnf {vnf_instance_id} --vnfc {vnfc_id}',
+               default='ssh {host} systemctl {action} '
+                       'microscope-collector@{vnfc_id}.service',
                help='tacker: command run per compute node to start '
-                    '(action=start), refresh or stop a collector; '
-                    'placeholders {action}, {host}, {vnf_instance_id}, '
-                    '{vnfc_id}, {records_dir}.'),
+                    '(action=start), restart or stop the collector of a '
+                    'VNFC; placeholders {action}, {host}, {vnf_instance_id}, '
+                    '{vnfc_id}, {nf}, {records_dir}.  The default expects a '
+                    'systemd template unit on the node that runs the NF '
+                    'under the collector (docs/integrations.md).'),
     cfg.StrOpt('fetch_command',
                default='scp -r {host}:{records_dir}/{vnf_instance_id} '
                        '{dest}',

@@ -4,8 +4,8 @@ The Tacker management driver
 (:mod:`microscope_plugin.integrations.tacker`) resolves a VNF instance to
 its VNFCs and the compute hosts they run on and calls this deployer once
 per (VNFC, host).  Each call runs ``[collector_deployer] remote_command``
-(default ``ssh {host} microscope-collector-ctl {action} ...``, where the
-host-side tool starts the NF's collector with the ``local`` deployer) and,
+(default ``ssh {host} systemctl {action} microscope-collector@{vnfc_id}
+.service``: a unit on the node runs the NF under the collector) and,
 on removal, ``fetch_command`` to copy the node's last record files into
 this host's records directory.  Commands run without a shell, under a
 timeout; a failure is a DeployError naming the host and the output.
@@ -65,7 +65,7 @@ class TackerDeployer(base.CollectorDeployer):
                 'state': 'running'}
 
     def refresh(self, target):
-        return self.deploy(target, action='refresh')
+        return self.deploy(target, action='restart')
 
     def remove(self, target):
         self._run(self.conf.collector_deployer.remote_command,
@@ -73,14 +73,23 @@ class TackerDeployer(base.CollectorDeployer):
         dest = os.path.join(self.conf.collector_deployer.records_dir,
                             target.get('vnf_instance_id') or 'vnf')
         os.makedirs(dest, exist_ok=True)
-        before = set(os.listdir(dest))
+        before = self._stamps(dest)
         self._run(self.conf.collector_deployer.fetch_command,
                   self._fields(target, 'fetch', dest=dest))
         self.deployed.pop(self._key(target), None)
-        files = sorted(os.path.join(dest, f) for f in os.listdir(dest)
-                       if f not in before or f.endswith('.msr'))
+        files = sorted(os.path.join(dest, f) for f, st in
+                       self._stamps(dest).items() if before.get(f) != st)
         return {'nf': target.get('nf'), 'host': target.get('host'),
                 'state': 'stopped', 'record_files': files}
+
+    @staticmethod
+    def _stamps(path):
+        """{file: (size, mtime_ns)}: what a fetch added or changed."""
+        out = {}
+        for f in os.listdir(path):
+            st = os.stat(os.path.join(path, f))
+            out[f] = (st.st_size, st.st_mtime_ns)
+        return out
 
     def status(self):
         return {'%s/%s' % k: 'running' for k in self.deployed}
