@@ -167,8 +167,9 @@ SCHEMAS = {
         'previous': dict(STR, maxLength=4096),
         'current': dict(STR, minLength=1, maxLength=64),
         'reason': dict(STR, maxLength=4096),
-        'reason_data': dict(OBJ, description='timestamp (RFC 3339) and '
-                            'microscope_collection_id are read if given')},
+        'reason_data': dict(
+            OBJ, description='timestamp (RFC 3339) and '
+            'microscope_collection_id are read if given')},
         ('alarm_id', 'current'), extra=False),
     'Alert': obj({
         'status': {'type': 'string', 'enum': ['firing', 'resolved']},

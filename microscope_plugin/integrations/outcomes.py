@@ -44,8 +44,8 @@ def event(session, diagnosis_id, conf, hints):
                           'diagnoser': diag.diagnoser, 'state': diag.state,
                           'start_ns': diag.start_ns, 'end_ns': diag.end_ns,
                           'victims': diag.n_victims,
-                          'url': '%s/v1/diagnoses/%s' % (url.rstrip('/'),
-                                                          diag.id)},
+                          'url': '%s/v1/diagnoses/%s' % (
+                              url.rstrip('/'), diag.id)},
             'alarms': docs, 'hints': hint_docs}
 
 

@@ -43,18 +43,18 @@ def fm_alert(alarm):
               'microscope_nf': alarm['nf'], 'microscope_role': alarm['role']}
     if alarm.get('vnf_instance_id'):
         labels['vnf_instance_id'] = alarm['vnf_instance_id']
-    return {'status': 'firing', 'labels': labels, 'annotations': {
-        'value': alarm['score'],
-        'probable_cause': alarms_mod.describe(alarm),
-        'fault_type': 'microscope_%s' % alarm['kind'],
-        'fault_details': json.dumps({
-            k: alarm[k] for k in ('isRootCause', 'correlatedAlarmIds',
-                                  'rootCauseFaultyResource', 'flows',
-                                  'evidence', 'diagnosis_id', 'id')},
-            default=str)},
-        'startsAt': rfc3339(alarm.get('start_ns')),
-        'endsAt': '0001-01-01T00:00:00Z',
-        'generatorURL': alarm['evidence'], 'fingerprint': _fingerprint(alarm)}
+    details = {k: alarm[k] for k in (
+        'isRootCause', 'correlatedAlarmIds', 'rootCauseFaultyResource',
+        'flows', 'evidence', 'diagnosis_id', 'id')}
+    annotations = {'value': alarm['score'],
+                   'probable_cause': alarms_mod.describe(alarm),
+                   'fault_type': 'microscope_%s' % alarm['kind'],
+                   'fault_details': json.dumps(details, default=str)}
+    return {'status': 'firing', 'labels': labels, 'annotations': annotations,
+            'startsAt': rfc3339(alarm.get('start_ns')),
+            'endsAt': '0001-01-01T00:00:00Z',
+            'generatorURL': alarm['evidence'],
+            'fingerprint': _fingerprint(alarm)}
 
 
 def hint_alert(hint):

@@ -8,7 +8,8 @@ import pecan
 
 from microscope_plugin.api import errors
 from microscope_plugin.api import validate as v
-from microscope_plugin.api.controllers.v1.base import Resource, iso, page
+from microscope_plugin.api.controllers.v1.base import Resource, page
+from microscope_plugin.api.controllers.v1.hints import hint_dict
 from microscope_plugin.api.hooks import scope_for
 from microscope_plugin.db import api as dbapi
 
@@ -143,5 +144,4 @@ class ScalingHintsController(Resource):
             rows = dbapi.list_scaling_hints(s, diag.id, q.get('nf'),
                                             q.get('vendor'), q['limit'],
                                             _id_marker(q))
-        from microscope_plugin.api.controllers.v1.hints import hint_dict
         return page('scaling_hints', rows, hint_dict, q)
