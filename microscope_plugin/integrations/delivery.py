@@ -28,6 +28,7 @@ class Dispatcher:
         self._stop = threading.Event()
         self._busy = 0
         self._lock = threading.Lock()
+        self._sinks = None
         self._threads = [threading.Thread(target=self._run, daemon=True,
                                           name='alarm-delivery-%d' % i)
                          for i in range(threads)]
@@ -98,6 +99,14 @@ class Dispatcher:
                     self._busy -= 1
                 self.queue.task_done()
 
+    def sinks(self):
+        """The configured sinks, loaded once: a sink may hold a connection
+        (notifications) that must not be opened per diagnosis."""
+        with self._lock:
+            if self._sinks is None:
+                self._sinks = plugins.load_sinks(self.conf)
+            return self._sinks
+
     def wait_idle(self, timeout=30):
         """True once nothing is queued or being sent (tests, shutdown)."""
         end = time.monotonic() + timeout
@@ -141,7 +150,7 @@ def publish(conf, db, event, sinks=None):
     d = dispatcher(conf, db)
     did = event['diagnosis']['id']
     n = 0
-    for sink in (plugins.load_sinks(conf) if sinks is None else sinks):
+    for sink in (d.sinks() if sinks is None else sinks):
         try:
             msgs = sink.messages(event)
         except SinkError as e:
