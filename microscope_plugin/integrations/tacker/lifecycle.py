@@ -47,7 +47,9 @@ def _each(deployer, action, vnf_instance):
 class Lifecycle:
     def __init__(self, conf=None, deployer=None):
         self.conf = conf or load_conf()
-        self.deployer = deployer or plugins.load_deployer(self.conf, 'tacker')
+        # [integrations] collector_deployer: ``tacker`` for VNFs on compute
+        # nodes (devstack sets it when Tacker is enabled)
+        self.deployer = deployer or plugins.load_deployer(self.conf)
 
     def deploy(self, vnf_instance):
         return _each(self.deployer, 'deploy', vnf_instance)

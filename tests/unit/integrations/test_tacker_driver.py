@@ -43,7 +43,8 @@ def conf(tmp_path):
     return servicelib.make_conf('sqlite://', tmp_path, **{
         'collector_deployer.remote_command': REMOTE,
         'collector_deployer.fetch_command': FETCH,
-        'collector_deployer.records_dir': str(rec)})
+        'collector_deployer.records_dir': str(rec),
+        'integrations.collector_deployer': 'tacker'})
 
 
 def journal(conf, host):
@@ -121,7 +122,8 @@ def test_host_falls_back_to_the_server_id():
 
 def test_v2_script_protocol(conf, tmp_path):
     cfg = tmp_path / 'microscope.conf'
-    cfg.write_text('[collector_deployer]\nremote_command = %s\n'
+    cfg.write_text('[integrations]\ncollector_deployer = tacker\n'
+                   '[collector_deployer]\nremote_command = %s\n'
                    'fetch_command = %s\nrecords_dir = %s\n'
                    % (REMOTE, FETCH, conf.collector_deployer.records_dir))
     inst = {'id': 'vnf-2', 'instantiatedVnfInfo': {'vnfcResourceInfo': [
