@@ -76,6 +76,8 @@ def main(argv=None):
         server.server_close()
         if engine is not None:
             engine.stop()
+        from microscope_plugin.integrations import delivery
+        delivery.stop_all(drain_s=5.0)
     return 0
 
 

@@ -32,6 +32,8 @@ def run_worker(config):
     print('microscope-engine worker %s ready' % w.name, flush=True)
     stop.wait()
     w.stop()
+    from microscope_plugin.integrations import delivery
+    delivery.stop_all(drain_s=5.0)   # alarms still queued get a moment
     messaging.cleanup()
 
 

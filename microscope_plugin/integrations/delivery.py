@@ -136,7 +136,13 @@ def dispatcher(conf, db):
         return d
 
 
-def stop_all():
+def stop_all(drain_s=0.0):
+    """Stop every dispatcher, first giving queued messages up to
+    ``drain_s`` seconds (a service shutting down)."""
+    with _LOCK:
+        for d in _DISPATCHERS.values():
+            if drain_s:
+                d.wait_idle(drain_s)
     with _LOCK:
         for d in _DISPATCHERS.values():
             d.stop()
