@@ -12,10 +12,11 @@ every NF instance k:
   as culprit (input bursts, Fig. 1).
 
 Traffic sources get a row too (§4.4 counts them as NFs): ``culprit``
-when their traffic caused any score.  The verdict is ``culprit`` when ``caused`` is at least each of the other
-two, else ``victim of upstream`` or ``victim of traffic`` (whichever is
-larger), and ``not involved`` with no relation at all.  Culprits come
-first, most score first, so the NF to act on heads the list.
+when their traffic caused any score.  An NF is a ``culprit`` when
+``caused`` is at least each of the other two, else ``victim of
+upstream`` or ``victim of traffic`` (whichever is larger), and ``not
+involved`` with no relation at all.  Culprits come first, most score
+first, so the NF to act on heads the list.
 """
 import numpy as np
 
