@@ -110,3 +110,24 @@ class Demo(Command):
         w(render_check(rows, ranks))
         w('\nResults: %s (diagnosis), %s/records (record files), '
           '%s/truth.json (ground truth)\n' % (path, out, out))
+        w(write_demo_report(result, topo, trace, incs, patterns, out, progress))
+
+
+def write_demo_report(result, topo, trace, incs, patterns, out, progress):
+    """The blame-resolution report of the run (docs/reports.md); returns
+    the lines saying where it is."""
+    from microscope_plugin import report
+    progress('report', 'writing the blame-resolution report')
+    rep = report.build_report(report.from_result(
+        result, topo, trace=trace, incidents=incs, patterns=patterns,
+        source=out))
+    paths = report.write_report(rep, out)
+    c = rep.culprits()
+    lines = ['\n== Blame-resolution report ==\n']
+    if c:
+        lines.append('Named first: %s (%s), %.1f %% of the causal score\n'
+                     % (c[0]['nf'], c[0]['type'], 100 * c[0]['caused']))
+    if paths['pdf']:
+        lines.append('PDF: %s (%s)\n' % (paths['pdf'], paths['pdf_converter']))
+    lines.append('Report: %s\n' % paths['html'])
+    return ''.join(lines)
