@@ -133,8 +133,9 @@ def _cause_line(c):
     if c.get('flows_hidden'):
         flows = 'flows hidden (another vendor\'s NF)'
     share = c['share_of_victims'] if c.get('share_of_victims') is not None else c['share']
-    return '[%s] %s %s (%s)%s' % (pct(share), c['kind'], c['nf'], c['nf_type'],
-                                  ': ' + flows if flows else '')
+    who = c['nf'] if c['nf'].endswith('(%s)' % c['nf_type']) else \
+        '%s (%s)' % (c['nf'], c['nf_type'])
+    return '[%s] %s %s%s' % (pct(share), c['kind'], who, ': ' + flows if flows else '')
 
 
 def _incident(i, n, t0):
