@@ -118,15 +118,17 @@ def write_demo_report(result, topo, trace, incs, patterns, out, progress):
     the lines saying where it is."""
     from microscope_plugin import report
     progress('report', 'writing the blame-resolution report')
-    rep = report.build_report(report.from_result(
-        result, topo, trace=trace, incidents=incs, patterns=patterns,
-        source=out))
+    inputs = report.from_result(result, topo, trace=trace, incidents=incs,
+                                patterns=patterns, source=out)
+    rep = report.build_report(inputs)
     paths = report.write_report(rep, out)
+    dag = report.write_dag(inputs, out)
     c = rep.culprits()
     lines = ['\n== Blame-resolution report ==\n']
     if c:
         lines.append('Named first: %s (%s), %.1f %% of the causal score\n'
                      % (c[0]['nf'], c[0]['type'], 100 * c[0]['caused']))
+    lines.append('NF DAG page: %s\n' % dag)
     if paths['pdf']:
         lines.append('PDF: %s (%s)\n' % (paths['pdf'], paths['pdf_converter']))
     lines.append('Report: %s\n' % paths['html'])

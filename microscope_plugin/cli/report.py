@@ -7,7 +7,7 @@ import os
 
 from microscope_plugin.cli.base import Command, UserError
 from microscope_plugin.report import (ReportInputError, build_report,
-                                      from_run_dir, write_report)
+                                      from_run_dir, write_dag, write_report)
 
 
 def _ns(value, t0, name):
@@ -84,6 +84,7 @@ class Report(Command):
         if c:
             w('Named first: %s (%s), %.1f %% of the score in scope\n'
               % (c[0]['nf'], c[0]['type'], 100 * c[0]['caused']))
+        w('DAG page: %s\n' % write_dag(inputs, out, args.name + '-dag', args.vendor))
         w('Report: %s\n' % paths['html'])
         if paths['pdf']:
             w('PDF: %s (%s)\n' % (paths['pdf'], paths['pdf_converter']))

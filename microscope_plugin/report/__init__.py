@@ -15,6 +15,23 @@ from microscope_plugin.report.model import Report, build_report  # noqa: F401
 from microscope_plugin.report.viewer import Viewer  # noqa: F401
 
 
+def write_dag(inputs, out_dir, basename='dag', vendor=None):
+    """The NF DAG page of ``inputs`` (arrows from the causal relations in
+    the reader's scope) as ``<basename>.html``; returns its path."""
+    import os
+    from microscope_plugin.report.dag import arrows_from_records, render_dag
+    from microscope_plugin.report.model import scoped_records
+    viewer = Viewer(inputs.topology, vendor)
+    arrows = arrows_from_records(scoped_records(inputs, viewer), inputs.catalog)
+    path = os.path.join(out_dir, basename + '.html')
+    with open(path, 'w', encoding='utf-8') as fh:
+        fh.write(render_dag(inputs.topology, arrows, viewer,
+                            'NF DAG of topology %s' % inputs.topology.name,
+                            '%s%s' % (inputs.source, '; vendor view: %s' % vendor
+                                      if vendor else '')))
+    return path
+
+
 def write_report(report, out_dir, basename='report', pdf=True):
     """Write ``<basename>.html`` (and ``.pdf`` when asked and possible)
     into ``out_dir``; returns {'html': path, 'pdf': path or None,

@@ -118,6 +118,9 @@ def test_cli(diagnosed, tmp_path, capsys):
     assert 'Report: %s' % os.path.join(str(tmp_path), 'bravo.html') in text
     model = json.load(open(tmp_path / 'bravo.json'))
     assert model['meta']['vendor'] == BRAVO
+    dag = (tmp_path / 'bravo-dag.html').read_text()
+    assert 'class="blame"' in dag and 'upstream NF 1 (nat)' in dag
+    assert reportlib.names_in(dag, OTHERS) == []
     assert main(['report', out, '--nf', 'nat9', '--no-pdf']) == 2
     assert "nf: unknown NF 'nat9'" in capsys.readouterr().err
     assert main(['report', '--no-pdf']) == 2
