@@ -48,6 +48,10 @@ SCRIPT = """
 """
 
 
+def pct(x):
+    return '<0.1%' if 0 < x < 0.0005 else '%.1f%%' % (100 * x)
+
+
 def e(x):
     return html.escape('' if x is None else str(x), quote=True)
 
@@ -115,8 +119,8 @@ def render_dag(topology, arrows, viewer, title='NF DAG', subtitle=''):
     for i, (c, v, s) in enumerate(shown):
         share = s / total
         w = 1.0 + 14.0 * share
-        tip = '%s -> %s: %.1f%% of the score' % (
-            viewer.label(c), viewer.label(v), 100 * share)
+        tip = '%s -> %s: %s of the score' % (
+            viewer.label(c), viewer.label(v), pct(share))
         attrs = 'data-culprit="%s" data-victim="%s" data-score="%.6g"' % (
             e(viewer.label(c)), e(viewer.label(v)), s)
         if c == v:
@@ -146,12 +150,12 @@ def render_dag(topology, arrows, viewer, title='NF DAG', subtitle=''):
         d['victims'][v] = d['victims'].get(v, 0.0) + s
     items = []
     for rank, (c, d) in enumerate(sorted(by.items(), key=lambda kv: -kv[1]['score']), 1):
-        hit = ', '.join('%s %.1f%%' % (viewer.label(v), 100 * s / total) for v, s in
+        hit = ', '.join('%s %s' % (viewer.label(v), pct(s / total)) for v, s in
                         sorted(d['victims'].items(), key=lambda kv: -kv[1])[:4])
         items.append('<li class="cause" data-rank="%d" data-culprit="%s"><b>%d. %s</b> '
-                     '%.1f%% of the score<br><span class="muted">victims at: %s</span>'
+                     '%s of the score<br><span class="muted">victims at: %s</span>'
                      '</li>' % (rank, e(viewer.label(c)), rank, e(viewer.label(c)),
-                                100 * d['score'] / total, e(hit)))
+                                e(pct(d['score'] / total)), e(hit)))
     note = '' if len(arrows) <= MAX_ARROWS else \
         '<p class="muted">%d weakest arrows not drawn.</p>' % (len(arrows) - MAX_ARROWS)
     data = json.dumps([[viewer.label(c), viewer.label(v), round(s, 6)]

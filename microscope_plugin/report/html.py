@@ -28,7 +28,11 @@ def e(x):
 
 
 def pct(x):
-    return '-' if x is None else '%.1f%%' % (100 * float(x))
+    """A share as a percentage; a small non-zero one is not shown as 0."""
+    if x is None:
+        return '-'
+    x = float(x)
+    return '<0.1%' if 0 < x < 0.0005 else '%.1f%%' % (100 * x)
 
 
 def _ms(ns, t0):
