@@ -32,6 +32,13 @@ def test_report_of_a_stored_diagnosis(diagnosed):
     assert abs(sum(sum(row) for row in m['values']) - 1.0) < 1e-6
     assert model['verdicts'][0]['verdict'] == 'culprit'
     assert model['incidents'] and any(i['evidence'] for i in model['incidents'])
+    assert any(i['series'] for i in model['incidents'])    # from stored blocks
+    mid = (d['start_ns'] + d['end_ns']) // 2
+    r = _post(client, {'diagnosis_id': d['id'], 'format': 'json',
+                       'start_ns': d['start_ns'], 'end_ns': mid})
+    half = r.json()
+    assert 0 < half['meta']['relation_rows'] < model['meta']['relation_rows']
+    assert all(i['start_ns'] < mid for i in half['incidents'])
 
 
 def test_vendor_gets_only_its_own_view(diagnosed):
