@@ -1,8 +1,6 @@
 """Report sections built per reader: top patterns (§4.4, Fig. 14), and the
 largest incidents with their leading causes, queue occupancy and rates
 (Fig. 1b/2c/3c) and evidence packets."""
-import numpy as np
-
 from microscope_plugin.report.series import nf_series
 
 FLOW_FIELDS = ('src', 'dst', 'proto', 'sport', 'dport')
@@ -136,7 +134,3 @@ def flow_text(f):
         return '-'
     proto = {6: 'tcp', 17: 'udp', 1: 'icmp'}.get(f.get('proto'), str(f.get('proto')))
     return '%s:%s -> %s:%s %s' % (f['src'], f['sport'], f['dst'], f['dport'], proto)
-
-
-def total_of(values):
-    return float(np.asarray(values, dtype=float).sum())
