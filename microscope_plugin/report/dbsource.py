@@ -13,7 +13,7 @@ import numpy as np
 
 from microscope_plugin.aggregation.records import RelationRecords
 from microscope_plugin.db import api as dbapi
-from microscope_plugin.report.evidence import incident_victims
+from microscope_plugin.report.evidence import incident_victims, spread
 from microscope_plugin.report.incidents import incidents_from_rows
 from microscope_plugin.report.inputs import ReportInputs
 
@@ -46,10 +46,10 @@ def from_db(db, diagnosis_id, scope=dbapi.ALL, start_ns=None, end_ns=None,
         times = np.array([v[3] for v in victims], dtype=np.int64)
         lat = np.array([v[4] if v[4] is not None else np.iinfo(np.int64).max
                         for v in victims], dtype=np.int64)
-        ids = []
+        ids, nfs = [], [v[1] for v in victims]
         for _inc, sel in incident_victims(times, incs, top_incidents):
-            ids += [victims[i][0] for i in sel[np.argsort(-lat[sel],
-                                                          kind='stable')][:per_incident]]
+            slow = sel[np.argsort(-lat[sel], kind='stable')]
+            ids += [victims[i][0] for i in spread(slow, nfs, per_incident)]
         docs = dbapi.victim_documents(s, diagnosis_id, ids)
         summary = dict(diag.summary or {}, victims=diag.n_victims,
                        relations=diag.n_relations, diagnoser=diag.diagnoser)

@@ -9,6 +9,21 @@ interval and the top flows of the culprit packets.
 import numpy as np
 
 
+def spread(order, groups, n):
+    """The first ``n`` of ``order`` taken round-robin over ``groups`` (the
+    group of each item): the slowest victim of each NF before the second
+    slowest of any, so evidence shows every NF hit, not one burst."""
+    buckets = {}
+    for i in order:
+        buckets.setdefault(groups[i], []).append(i)
+    out, lists = [], list(buckets.values())
+    depth = 0
+    while len(out) < n and any(depth < len(b) for b in lists):
+        out += [b[depth] for b in lists if depth < len(b)][:n - len(out)]
+        depth += 1
+    return out
+
+
 def incident_victims(times, incidents, top_incidents=10):
     """Indices into ``times`` of the victims in each of the largest
     incidents (by victim packets): [(incident, index array)]."""
@@ -29,7 +44,8 @@ def sample_victims(result, incidents, per_incident=5, top_incidents=10):
     lat = np.where(V.latency_ns >= 0, V.latency_ns, np.iinfo(np.int64).max)
     docs, seen = [], set()
     for _inc, sel in incident_victims(V.t_ns, incidents, top_incidents):
-        for v in sel[np.argsort(-lat[sel], kind='stable')][:per_incident]:
+        slow = sel[np.argsort(-lat[sel], kind='stable')]
+        for v in spread(slow, V.nf, per_incident):
             if int(v) not in seen:
                 seen.add(int(v))
                 docs.append(result.victim_json(int(v), max_causes=3))

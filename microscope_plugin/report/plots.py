@@ -68,7 +68,7 @@ def series_png(series, t0_ns, title, window=None):
     """Queue occupancy and rates of one NF; ``window``: (start, end) ns of
     the incident, shaded."""
     plt = _plt()
-    fig, ax = plt.subplots(figsize=(6.4, 2.6), dpi=100)
+    fig, ax = plt.subplots(figsize=(6.4, 3.0), dpi=100)
     t = (series.t_ns - t0_ns) / 1e6
     ax.fill_between(t, series.queue, step='pre', alpha=0.35, color='tab:gray',
                     label='queue (packets)')
@@ -85,6 +85,7 @@ def series_png(series, t0_ns, title, window=None):
                    color='tab:orange', alpha=0.12, label='victims')
     h1, l1 = ax.get_legend_handles_labels()
     h2, l2 = ax2.get_legend_handles_labels()
-    ax.legend(h1 + h2, l1 + l2, fontsize=7, loc='upper left')
+    ax.legend(h1 + h2, l1 + l2, fontsize=7, loc='upper center',
+              bbox_to_anchor=(0.5, -0.22), ncol=4, frameon=False)
     ax.set_title(title, fontsize=9)
     return _uri(fig)

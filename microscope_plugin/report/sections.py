@@ -1,6 +1,7 @@
 """Report sections built per reader: top patterns (§4.4, Fig. 14), and the
 largest incidents with their leading causes, queue occupancy and rates
 (Fig. 1b/2c/3c) and evidence packets."""
+from microscope_plugin.report.evidence import spread
 from microscope_plugin.report.series import nf_series
 
 FLOW_FIELDS = ('src', 'dst', 'proto', 'sport', 'dport')
@@ -67,7 +68,8 @@ def _evidence(inputs, inc, viewer, per_incident):
     docs.sort(key=lambda v: -(v['latency_ns'] if v.get('latency_ns') is not None
                               else float('inf')))
     out = []
-    for v in docs[:per_incident]:
+    for v in [docs[i] for i in spread(range(len(docs)), [d['nf'] for d in docs],
+                                      per_incident)]:
         pkt = v.get('packet') or {}
         out.append({'nf': viewer.label(v['nf']), 'kind': v.get('kind'),
                     'time_ns': v['time_ns'], 'latency_ns': v.get('latency_ns'),

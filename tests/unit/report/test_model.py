@@ -158,3 +158,11 @@ def test_run_dir_errors(tmp_path):
     (tmp_path / 'diagnosis.json').write_text('{"summary": ')
     with pytest.raises(report.ReportInputError, match='not JSON'):
         report.from_run_dir(str(tmp_path))
+
+
+def test_evidence_spreads_over_the_nfs_hit():
+    from microscope_plugin.report.evidence import spread
+    groups = ['a', 'a', 'a', 'b', 'c', 'b']
+    assert spread(range(6), groups, 4) == [0, 3, 4, 1]
+    assert spread(range(6), groups, 10) == [0, 3, 4, 1, 5, 2]
+    assert spread([], [], 3) == []
