@@ -132,7 +132,6 @@ class Demo(Command):
         w('\n== Causal patterns (§4.4) ==\n')
         w(render_patterns(result, patterns))
         rows, ranks = fault_check(trace, result, out)
-        del trace
         w('\n== Checked against the ground truth ==\n')
         w(render_check(rows, ranks))
         progress('store', 'record files and the diagnosis into the catalog')
@@ -142,4 +141,28 @@ class Demo(Command):
         w('\nResults: %s (diagnosis), %s/records (record files), '
           '%s/truth.json (ground truth)\n' % (path, out, out))
         w('Stored in %s: collection %s, diagnosis %s; microscope-api serves '
-          'it at /v1/diagnoses/%s\n' % (url, cid, did, did))
+          'it at /v1/diagnoses/%s (NF DAG page: /v1/diagnoses/%s/dag)\n'
+          % (url, cid, did, did, did))
+        w(write_demo_report(result, topo, trace, incs, patterns, out, progress))
+
+
+def write_demo_report(result, topo, trace, incs, patterns, out, progress):
+    """The blame-resolution report of the run (docs/reports.md); returns
+    the lines saying where it is."""
+    from microscope_plugin import report
+    progress('report', 'writing the blame-resolution report')
+    inputs = report.from_result(result, topo, trace=trace, incidents=incs,
+                                patterns=patterns, source=out)
+    rep = report.build_report(inputs)
+    paths = report.write_report(rep, out)
+    dag = report.write_dag(inputs, out)
+    c = rep.culprits()
+    lines = ['\n== Blame-resolution report ==\n']
+    if c:
+        lines.append('Named first: %s (%s), %.1f %% of the causal score\n'
+                     % (c[0]['nf'], c[0]['type'], 100 * c[0]['caused']))
+    lines.append('NF DAG page: %s\n' % dag)
+    if paths['pdf']:
+        lines.append('PDF: %s (%s)\n' % (paths['pdf'], paths['pdf_converter']))
+    lines.append('Report: %s\n' % paths['html'])
+    return ''.join(lines)

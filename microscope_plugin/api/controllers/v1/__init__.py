@@ -4,6 +4,7 @@ import pecan
 from microscope_plugin.api import openapi
 from microscope_plugin.api.controllers.v1 import collections
 from microscope_plugin.api.controllers.v1 import diagnoses
+from microscope_plugin.api.controllers.v1 import reports
 from microscope_plugin.api.controllers.v1 import topologies
 
 
@@ -11,13 +12,14 @@ class V1Controller:
     topologies = topologies.TopologiesController()
     collections = collections.CollectionsController()
     diagnoses = diagnoses.DiagnosesController()
+    reports = reports.ReportsController()
 
     @pecan.expose('json')
     def index(self):
         url = pecan.request.application_url + '/v1'
         return {'id': 'v1', 'links': [
             {'rel': name, 'href': '%s/%s' % (url, name)}
-            for name in ('topologies', 'collections', 'diagnoses',
+            for name in ('topologies', 'collections', 'diagnoses', 'reports',
                          'openapi.json')]}
 
     @pecan.expose('json', route='openapi.json')
