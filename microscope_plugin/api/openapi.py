@@ -153,6 +153,15 @@ SCHEMAS = {
         'latency_ns': dict(INT64, nullable=True), 'packet': OBJ,
         'causes': {'type': 'array', 'items': ref('Cause')}}),
     'Pattern': OBJ,
+    'ReportInput': obj({
+        'diagnosis_id': UUID,
+        'vendor': dict(FILTER, description='Vendor view (a vendor caller: '
+                                           'its own, the default).'),
+        'nf': dict(FILTER, description='Only relations involving this NF.'),
+        'start_ns': NS, 'end_ns': NS,
+        'format': {'type': 'string', 'enum': ['html', 'json'], 'default': 'html'},
+        'incidents': {'type': 'integer', 'minimum': 0, 'maximum': 20,
+                      'default': 3}}, ('diagnosis_id',), extra=False),
     'ScalingHint': obj({'id': {'type': 'integer'}, 'nf': STR, 'vendor': STR,
                         'diagnosis_id': UUID,
                         'action': {'type': 'string', 'enum': [
@@ -214,6 +223,20 @@ def op(summary, ok, schema=None, params=(), body=None, errs=ERRORS,
             body = {'required': True, 'content': {ctype: {'schema': {
                 'type': 'string', 'format': 'binary'}}}}
         d['requestBody'] = body
+    return d
+
+
+def html_op(summary, params=(), tag=None):
+    d = op(summary, '200', params=params, tag=tag)
+    d['responses']['200']['content'] = {'text/html': {'schema': STR}}
+    return d
+
+
+def report_op():
+    d = op('Blame-resolution report of a diagnosis (docs/reports.md): one '
+           'self-contained HTML file, or its model as JSON', '200', OBJ,
+           body=ref('ReportInput'), errs=ERRORS + ('415',), tag='reports')
+    d['responses']['200']['content']['text/html'] = {'schema': STR}
     return d
 
 
@@ -318,6 +341,12 @@ def _paths():
                                      'minimum': 0, 'maximum': 1},
                        'Share of the total score (default: the first of '
                        '[engine] pattern_thresholds).')], tag=D)},
+        '/v1/diagnoses/{diagnosis_id}/dag': {
+            'get': html_op('NF DAG page: culprit -> victim arrows weighted by '
+                           'score, ranked causes beside (self-contained HTML)',
+                           [did], tag=D)},
+        '/v1/reports': {
+            'post': report_op()},
         '/v1/diagnoses/{diagnosis_id}/scaling_hints': {
             'get': op('Auto-scaling hints derived from the diagnosis', '200',
                       listing('scaling_hints', 'ScalingHint'), [did] + PAGING + [
@@ -383,6 +412,8 @@ OPERATION_IDS = {
     ('/v1/diagnoses/{diagnosis_id}/scaling_hints', 'get'): 'listScalingHints',
     ('/v1/alarms', 'post'): 'receiveAlarm',
     ('/v1/scaling_hints', 'get'): 'listAllScalingHints',
+    ('/v1/diagnoses/{diagnosis_id}/dag', 'get'): 'showDag',
+    ('/v1/reports', 'post'): 'createReport',
 }
 
 
@@ -409,9 +440,10 @@ def spec():
                  'description': 'Queue-based performance diagnosis for '
                                 'network functions: topologies, record '
                                 'collections, diagnosis jobs and their '
-                                'victims, causes, patterns and scaling '
-                                'hints.  Errors are JSON: {"error": {"code",'
-                                ' "title", "message", "field"}}.'},
+                                'victims, causes, patterns, scaling '
+                                'hints, reports and the DAG page.  Errors '
+                                'are JSON: {"error": {"code", "title", '
+                                '"message", "field"}}.'},
         'servers': [{'url': '/'}],
         'paths': paths,
         'components': {

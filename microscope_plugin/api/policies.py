@@ -80,6 +80,10 @@ RESOURCES = [
           '/v1/diagnoses/{diagnosis_id}/causes'),
     _rule('pattern:list', READ_VENDOR, 'List causal patterns.', 'GET',
           '/v1/diagnoses/{diagnosis_id}/patterns'),
+    _rule('report:create', READ_VENDOR, 'Build a blame-resolution report of a '
+          'diagnosis (vendors: their own vendor view only).', 'POST', '/v1/reports'),
+    _rule('report:dag', READ_VENDOR, 'Show the NF DAG page of a diagnosis with '
+          'culprit -> victim arrows.', 'GET', '/v1/diagnoses/{diagnosis_id}/dag'),
     _rule('scaling_hint:list', READ, 'List scaling hints.', 'GET',
           '/v1/diagnoses/{diagnosis_id}/scaling_hints'),
     _rule('scaling_hint:list_all', READ, 'List the scaling hints of '

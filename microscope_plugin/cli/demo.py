@@ -41,6 +41,32 @@ def fault_check(trace, result, out):
     return rows, ranks
 
 
+def store_in_catalog(config, name, topology, files, result, params,
+                     progress):
+    """Ingest the run's record files into the embedded catalog (the SQLite
+    database of ``[database] connection``, brought to the current schema)
+    and record the diagnosis as a finished job, so ``microscope-api``
+    serves it.  Returns (database URL, collection id, diagnosis id)."""
+    from microscope_plugin import ingest
+    from microscope_plugin.db import api as dbapi
+    from microscope_plugin.db import migration
+    from microscope_plugin.db import session
+    from microscope_plugin.engine import jobs
+    db = session.Database.from_conf(config)
+    if migration.current(db.engine) != migration.head():
+        migration.upgrade(db.engine)
+    cid = ingest.ensure_collection(db, ingest.DEFAULT_PROJECT, topology, name)
+    for path in files:
+        r = ingest.ingest_path(db, cid, path)
+        progress('store', '%s: +%d blocks, %d already stored'
+                 % (r.nf, r.blocks_added, r.blocks_skipped))
+    with db.begin() as s:
+        coll = dbapi.get_collection(s, cid)
+        start, end = coll.start_ns, coll.end_ns + 1
+    did = jobs.store_computed(db, config, cid, result, params, start, end)
+    return db.engine.url.render_as_string(hide_password=True), cid, did
+
+
 def render_check(rows, ranks):
     lines = ['Injected faults, and whether Microscope named them first for '
              'their victims:',
@@ -92,8 +118,8 @@ class Demo(Command):
         w('\n== The emulated run (what the collectors recorded) ==\n')
         w(summary_mod.render(summary))
         topo, files = resolve_inputs([out])
-        trace, result = run_diagnosis(topo, files, DiagnosisParams(),
-                                      progress=progress)
+        params = DiagnosisParams()
+        trace, result = run_diagnosis(topo, files, params, progress=progress)
         incs = incidents_mod.incidents(result)
         progress('patterns', 'aggregating causal relations (§4.4)')
         patterns = run_patterns(result)
@@ -108,5 +134,35 @@ class Demo(Command):
         rows, ranks = fault_check(trace, result, out)
         w('\n== Checked against the ground truth ==\n')
         w(render_check(rows, ranks))
+        progress('store', 'record files and the diagnosis into the catalog')
+        url, cid, did = store_in_catalog(
+            conf.CONF, 'demo-%s-%gs' % (sc.name, sc.duration_s), topo, files,
+            result, params, progress)
         w('\nResults: %s (diagnosis), %s/records (record files), '
           '%s/truth.json (ground truth)\n' % (path, out, out))
+        w('Stored in %s: collection %s, diagnosis %s; microscope-api serves '
+          'it at /v1/diagnoses/%s (NF DAG page: /v1/diagnoses/%s/dag)\n'
+          % (url, cid, did, did, did))
+        w(write_demo_report(result, topo, trace, incs, patterns, out, progress))
+
+
+def write_demo_report(result, topo, trace, incs, patterns, out, progress):
+    """The blame-resolution report of the run (docs/reports.md); returns
+    the lines saying where it is."""
+    from microscope_plugin import report
+    progress('report', 'writing the blame-resolution report')
+    inputs = report.from_result(result, topo, trace=trace, incidents=incs,
+                                patterns=patterns, source=out)
+    rep = report.build_report(inputs)
+    paths = report.write_report(rep, out)
+    dag = report.write_dag(inputs, out)
+    c = rep.culprits()
+    lines = ['\n== Blame-resolution report ==\n']
+    if c:
+        lines.append('Named first: %s (%s), %.1f %% of the causal score\n'
+                     % (c[0]['nf'], c[0]['type'], 100 * c[0]['caused']))
+    lines.append('NF DAG page: %s\n' % dag)
+    if paths['pdf']:
+        lines.append('PDF: %s (%s)\n' % (paths['pdf'], paths['pdf_converter']))
+    lines.append('Report: %s\n' % paths['html'])
+    return ''.join(lines)

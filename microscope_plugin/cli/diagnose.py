@@ -91,11 +91,15 @@ def run_diagnosis(topo, files, params, diagnoser='microscope', progress=None):
 
 
 def write_result(result, incs, out_dir, victims=1000, patterns=None):
-    """diagnosis.json (summary, params, incidents, first victims, patterns)
-    and relations.npz (the causal relations, for ``microscope patterns``)."""
+    """diagnosis.json (summary, params, incidents, first victims, evidence:
+    the slowest victims of the largest incidents, patterns) and
+    relations.npz (the causal relations, for ``microscope patterns`` and
+    ``microscope report``)."""
+    from microscope_plugin.report.evidence import sample_victims
     os.makedirs(out_dir, exist_ok=True)
     doc = result.to_json(limit=victims)
     doc['incidents'] = incs
+    doc['evidence'] = sample_victims(result, incs)
     if patterns is not None:
         doc['patterns'] = patterns[1].to_dict()
         patterns[0].save(os.path.join(out_dir, 'relations.npz'),

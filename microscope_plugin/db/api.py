@@ -11,3 +11,4 @@ from microscope_plugin.db.jobs import *  # noqa: F401,F403
 from microscope_plugin.db.query import ALL, Scope  # noqa: F401
 from microscope_plugin.db.records import *  # noqa: F401,F403
 from microscope_plugin.db.results import *  # noqa: F401,F403
+from microscope_plugin.db.reports import *  # noqa: F401,F403

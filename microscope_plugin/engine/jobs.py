@@ -69,6 +69,21 @@ def run_task(db, task, worker, conf, progress=None):
     t = time.perf_counter()
     result = get_diagnoser(diag.diagnoser).diagnose(trace, params, progress)
     timings['diagnose_s'] = time.perf_counter() - t
+    try:   # the evidence of scaling hints; optional like patterns
+        timings[outcomes.LOAD_KEY] = load_mod.nf_load(
+            trace, params, task.start_ns, task.end_ns,
+            conf.hints.window_ms * 1_000_000)
+    except Exception:
+        LOG.exception('input load of task %d', task.id)
+    store_result(db, diag.id, task, worker, result, vendors, timings)
+    return timings
+
+
+def store_result(db, diagnosis_id, task, worker, result, vendors, timings):
+    """Store one task's diagnosis result (victims with their ranked causes,
+    causal relations and the §4.4 aggregation input) in the transaction
+    that marks the task succeeded; adds its timings to ``timings``.
+    Raises TaskLost when the task is no longer ours."""
     t = time.perf_counter()
     rows = results_mod.victim_rows(result, vendors)
     ints, floats, icols, fcols = results_mod.relation_arrays(result)
@@ -78,12 +93,6 @@ def run_task(db, task, worker, conf, progress=None):
     except Exception as e:   # patterns are optional; the diagnosis is not
         LOG.exception('relation records of task %d', task.id)
         agg_input, timings['aggregation_input'] = None, 'failed: %s' % e
-    try:   # the evidence of scaling hints; optional like patterns
-        timings[outcomes.LOAD_KEY] = load_mod.nf_load(
-            trace, params, task.start_ns, task.end_ns,
-            conf.hints.window_ms * 1_000_000)
-    except Exception:
-        LOG.exception('input load of task %d', task.id)
     timings['results_s'] = time.perf_counter() - t
     t = time.perf_counter()
     with db.begin() as s:
@@ -91,10 +100,9 @@ def run_task(db, task, worker, conf, progress=None):
                                  dbapi.SUCCEEDED, timings=timings,
                                  n_victims=len(rows), n_relations=len(ints)):
             raise TaskLost('task %d attempt %d' % (task.id, task.attempts))
-        dbapi.store_task_results(s, diag.id, task.seq, rows, ints, floats,
-                                 icols, fcols, agg_input)
+        dbapi.store_task_results(s, diagnosis_id, task.seq, rows, ints,
+                                 floats, icols, fcols, agg_input)
     timings['store_s'] = time.perf_counter() - t
-    return timings
 
 
 def compute_patterns(db, diagnosis_id, thresholds):
@@ -149,3 +157,28 @@ def finalize(db, diagnosis_id, conf):
         diag = dbapi.get_diagnosis(s, diagnosis_id)
         dbapi.set_diagnosis(s, diagnosis_id,
                             timings=dict(diag.timings or {}, outcomes=notes))
+
+
+def store_computed(db, conf, collection_id, result, params, start_ns, end_ns,
+                   diagnoser='microscope', project_id='default',
+                   worker='local'):
+    """Record a diagnosis computed in this process over a whole collection
+    (``microscope demo``) as a finished one-task job, exactly as an engine
+    worker would have stored it, so the API serves it; returns its id."""
+    stored = dict(params.to_dict(), start_ns=start_ns, end_ns=end_ns)
+    with db.begin() as s:
+        row = dbapi.create_diagnosis(s, project_id, collection_id, diagnoser,
+                                     stored, start_ns, end_ns,
+                                     [(start_ns, end_ns)])
+        diagnosis_id = row.id
+        task_id = dbapi.tasks_of(s, row.id)[0].id
+        coll = dbapi.get_collection(s, collection_id)
+        vendors = dbapi.vendor_map(s, coll.topology_id)
+    with db.begin() as s:
+        task = dbapi.claim_task(s, task_id, worker)
+    store_result(db, diagnosis_id, task, worker, result, vendors, {})
+    with db.begin() as s:
+        if not dbapi.try_complete(s, diagnosis_id):
+            raise RuntimeError('diagnosis %s did not complete' % diagnosis_id)
+    finalize(db, diagnosis_id, conf)
+    return diagnosis_id

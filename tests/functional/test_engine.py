@@ -144,3 +144,34 @@ def test_interrupted_final_step_is_run_again(db, job, tmp_path):
     w.client.announce = lambda pairs: None
     assert w.reap_once()[3] == [did]
     assert state(db, did)[0].state == 'succeeded'
+
+
+def test_a_diagnosis_computed_in_process_is_stored_as_a_worker_would(
+        db, job, small_run, tmp_path):
+    """``microscope demo`` stores its own diagnosis through
+    jobs.store_computed: the stored job must equal the one an engine
+    worker makes of the same range in one task."""
+    from microscope_plugin.cli.diagnose import resolve_inputs, run_diagnosis
+    from microscope_plugin.diagnosis import DiagnosisParams
+    did, _ = job
+    with db.begin() as s:
+        d = dbapi.get_diagnosis(s, did)
+        cid, start, end = d.collection_id, d.start_ns, d.end_ns
+        one = dbapi.create_diagnosis(s, 'p', cid, 'microscope', {}, start,
+                                     end, [(start, end)])
+        one_id, one_task = one.id, dbapi.tasks_of(s, one.id)[0].id
+    w = make_worker(db, tmp_path)
+    assert w.handle(one_id, one_task)
+    topo, files = resolve_inputs([small_run])
+    params = DiagnosisParams()
+    _, result = run_diagnosis(topo, files, params)
+    stored = jobs.store_computed(db, w.conf, cid, result, params, start, end)
+    a, _ = state(db, one_id)
+    b, tasks = state(db, stored)
+    assert b.state == 'succeeded' and len(tasks) == 1
+    assert (b.start_ns, b.end_ns) == (start, end)
+    assert b.params['start_ns'] == start and b.params['end_ns'] == end
+    assert b.n_victims == a.n_victims > 0
+    assert b.n_relations == a.n_relations > 0
+    assert b.summary['top_causes'] == a.summary['top_causes']
+    assert b.timings['patterns'].startswith('computed')

@@ -6,6 +6,7 @@ from microscope_plugin.api.controllers.v1 import alarms
 from microscope_plugin.api.controllers.v1 import collections
 from microscope_plugin.api.controllers.v1 import diagnoses
 from microscope_plugin.api.controllers.v1 import hints
+from microscope_plugin.api.controllers.v1 import reports
 from microscope_plugin.api.controllers.v1 import topologies
 
 
@@ -15,14 +16,15 @@ class V1Controller:
     diagnoses = diagnoses.DiagnosesController()
     alarms = alarms.AlarmsController()
     scaling_hints = hints.ScalingHintsController()
+    reports = reports.ReportsController()
 
     @pecan.expose('json')
     def index(self):
         url = pecan.request.application_url + '/v1'
         return {'id': 'v1', 'links': [
             {'rel': name, 'href': '%s/%s' % (url, name)}
-            for name in ('topologies', 'collections', 'diagnoses', 'alarms',
-                         'scaling_hints', 'openapi.json')]}
+            for name in ('topologies', 'collections', 'diagnoses', 'reports',
+                         'alarms', 'scaling_hints', 'openapi.json')]}
 
     @pecan.expose('json', route='openapi.json')
     def openapi_json(self):

@@ -6,7 +6,7 @@ import pecan
 
 from microscope_plugin.api import errors
 from microscope_plugin.api import validate as v
-from microscope_plugin.api.controllers.v1 import results
+from microscope_plugin.api.controllers.v1 import reports, results
 from microscope_plugin.api.controllers.v1.base import Resource, iso, no_body, page
 from microscope_plugin.api.hooks import scope_for
 from microscope_plugin.db import api as dbapi
@@ -183,6 +183,7 @@ class DiagnosesController(Resource):
     causes = results.CausesController()
     patterns = results.PatternsController()
     scaling_hints = results.ScalingHintsController()
+    dag = reports.DagController()
 
     @pecan.expose('json')
     def get_all(self, **kw):
