@@ -81,10 +81,27 @@ def test_errors_are_clear(osc):
     p = run('microscope', 'diagnosis', 'create', '--collection', coll['id'],
             '--param', 'bogus=1', ok=False)
     assert p.returncode != 0 and 'params.bogus' in p.stderr
-    st, _ = client.post('/v1/reports', json={'diagnosis_id': d['id']})
-    p = run('microscope', 'report', 'create', d['id'], ok=st < 400)
-    if st == 404:   # this server has no reports: the message says so
+    p = run('microscope', 'report', 'create', '00000000-0000-0000-0000-'
+            '000000000000', ok=False)
+    assert p.returncode != 0 and ('404' in p.stderr or '400' in p.stderr)
+
+
+def test_report_create(osc, tmp_path):
+    """The report route, when this server has it; else the clear message."""
+    run, client, coll, d = osc
+    st, _ = client.post('/v1/reports', json={'diagnosis_id': d['id'],
+                                             'format': 'json'})
+    p = run('microscope', 'report', 'create', d['id'], '-f', 'json',
+            ok=st < 400)
+    if st == 404:
         assert p.returncode != 0
         assert 'offers no /v1/reports' in p.stderr and '404' in p.stderr
-    else:
-        assert p.returncode == 0
+        return
+    assert st == 200
+    shown = js(p)
+    assert json.loads(shown['verdicts'])
+    out = tmp_path / 'report.html'
+    shown = js(run('microscope', 'report', 'create', d['id'], '--vendor',
+                   'Bravo Security', '--output', str(out), '-f', 'json'))
+    assert shown['file'] == str(out) and shown['bytes'] == out.stat().st_size
+    assert out.read_text().lstrip().lower().startswith('<!doctype html')

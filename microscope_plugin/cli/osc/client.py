@@ -14,7 +14,9 @@ class Client:
         self.http = adapter.Adapter(session, endpoint_override=self.endpoint,
                                     service_type='microscope')
 
-    def request(self, method, path, json=None, params=None):
+    def request(self, method, path, json=None, params=None, raw=False):
+        """The JSON answer (``raw``: the text, e.g. an HTML report), or
+        CommandError with the server's message."""
         try:
             resp = self.http.request(path, method, json=json,
                                      params=params or None, raise_exc=False)
@@ -25,6 +27,8 @@ class Client:
             body = resp.json() if resp.content else None
         except ValueError:
             body = None
+        if raw and resp.status_code < 400:
+            return resp.text
         if resp.status_code >= 400:
             err = (body or {}).get('error', {}) if isinstance(body, dict) \
                 else {}
@@ -40,5 +44,5 @@ class Client:
         return self.request('GET', path, params={
             k: v for k, v in params.items() if v is not None})
 
-    def post(self, path, body):
-        return self.request('POST', path, json=body)
+    def post(self, path, body, raw=False):
+        return self.request('POST', path, json=body, raw=raw)

@@ -170,18 +170,37 @@ class ListHints(command.Lister):
 
 
 class CreateReport(command.ShowOne):
-    """Create a vendor blame-resolution report of a diagnosis."""
+    """Create a vendor blame-resolution report of a diagnosis: its verdicts,
+    or with --output the self-contained HTML report written to a file."""
 
     def get_parser(self, prog_name):
         p = super().get_parser(prog_name)
         p.add_argument('diagnosis', help='Diagnosis id.')
-        p.add_argument('--vendor', help='Only this vendor\'s NFs.')
+        p.add_argument('--vendor', help='That vendor\'s view.')
+        p.add_argument('--nf', help='Only relations involving this NF.')
+        p.add_argument('--start-ns', type=int, help='Start of the range.')
+        p.add_argument('--end-ns', type=int, help='End of the range.')
+        p.add_argument('--incidents', type=int,
+                       help='Incidents described in detail.')
+        p.add_argument('--output', metavar='FILE',
+                       help='Write the HTML report to FILE.')
         return p
 
     def take_action(self, args):
         body = {'diagnosis_id': args.diagnosis}
-        if args.vendor:
-            body['vendor'] = args.vendor
-        r = _client(self).post('/v1/reports', body)
-        cols = tuple(sorted(r))
-        return cols, _flat(r, cols)
+        for k in ('vendor', 'nf', 'start_ns', 'end_ns', 'incidents'):
+            if getattr(args, k) is not None:
+                body[k] = getattr(args, k)
+        c = _client(self)
+        if args.output:
+            html = c.post('/v1/reports', dict(body, format='html'), raw=True)
+            with open(args.output, 'w', encoding='utf-8') as fh:
+                fh.write(html)
+            return (('diagnosis_id', 'vendor', 'file', 'bytes'),
+                    (args.diagnosis, args.vendor, args.output,
+                     len(html.encode())))
+        r = c.post('/v1/reports', dict(body, format='json'))
+        meta = r.get('meta') or {}
+        cols = tuple(sorted(meta)) + ('verdicts', 'notes')
+        return cols, _flat(dict(meta, verdicts=r.get('verdicts'),
+                                notes=r.get('notes')), cols)
