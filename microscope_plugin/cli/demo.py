@@ -42,7 +42,7 @@ def fault_check(trace, result, out):
 
 
 def store_in_catalog(config, name, topology, files, result, params,
-                     progress):
+                     progress, trace=None):
     """Ingest the run's record files into the embedded catalog (the SQLite
     database of ``[database] connection``, brought to the current schema)
     and record the diagnosis as a finished job, so ``microscope-api``
@@ -63,7 +63,13 @@ def store_in_catalog(config, name, topology, files, result, params,
     with db.begin() as s:
         coll = dbapi.get_collection(s, cid)
         start, end = coll.start_ns, coll.end_ns + 1
-    did = jobs.store_computed(db, config, cid, result, params, start, end)
+    load = None
+    if trace is not None:   # the evidence of the run's scaling hints
+        from microscope_plugin.integrations import load as load_mod
+        load = load_mod.nf_load(trace, params, start, end,
+                                config.hints.window_ms * 1_000_000)
+    did = jobs.store_computed(db, config, cid, result, params, start, end,
+                              load=load)
     return db.engine.url.render_as_string(hide_password=True), cid, did
 
 
@@ -137,7 +143,7 @@ class Demo(Command):
         progress('store', 'record files and the diagnosis into the catalog')
         url, cid, did = store_in_catalog(
             conf.CONF, 'demo-%s-%gs' % (sc.name, sc.duration_s), topo, files,
-            result, params, progress)
+            result, params, progress, trace=trace)
         w('\nResults: %s (diagnosis), %s/records (record files), '
           '%s/truth.json (ground truth)\n' % (path, out, out))
         w('Stored in %s: collection %s, diagnosis %s; microscope-api serves '

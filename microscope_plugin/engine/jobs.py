@@ -161,10 +161,12 @@ def finalize(db, diagnosis_id, conf):
 
 def store_computed(db, conf, collection_id, result, params, start_ns, end_ns,
                    diagnoser='microscope', project_id='default',
-                   worker='local'):
+                   worker='local', load=None):
     """Record a diagnosis computed in this process over a whole collection
     (``microscope demo``) as a finished one-task job, exactly as an engine
-    worker would have stored it, so the API serves it; returns its id."""
+    worker would have stored it, so the API serves it; returns its id.
+    ``load``: the run's input load per NF (:func:`microscope_plugin.
+    integrations.load.nf_load`), the evidence of its scaling hints."""
     stored = dict(params.to_dict(), start_ns=start_ns, end_ns=end_ns)
     with db.begin() as s:
         row = dbapi.create_diagnosis(s, project_id, collection_id, diagnoser,
@@ -176,7 +178,8 @@ def store_computed(db, conf, collection_id, result, params, start_ns, end_ns,
         vendors = dbapi.vendor_map(s, coll.topology_id)
     with db.begin() as s:
         task = dbapi.claim_task(s, task_id, worker)
-    store_result(db, diagnosis_id, task, worker, result, vendors, {})
+    store_result(db, diagnosis_id, task, worker, result, vendors,
+                 {outcomes.LOAD_KEY: load} if load else {})
     with db.begin() as s:
         if not dbapi.try_complete(s, diagnosis_id):
             raise RuntimeError('diagnosis %s did not complete' % diagnosis_id)

@@ -78,3 +78,32 @@ def test_hint_queries_are_checked(api):
     assert st == 400 and r['error']['field'] == 'action'
     st, r = client.get('/v1/scaling_hints?marker=x')
     assert st == 400 and r['error']['field'] == 'marker'
+
+
+def test_in_process_diagnosis_stores_hints_too(db, small_run, tmp_path):
+    """``microscope demo``'s path: a diagnosis computed in this process and
+    stored as a finished job gets the same hints as an engine's."""
+    from microscope_plugin import ingest
+    from microscope_plugin.cli.diagnose import resolve_inputs, run_diagnosis
+    from microscope_plugin.db import api as dbapi
+    from microscope_plugin.diagnosis import DiagnosisParams
+    from microscope_plugin.engine import jobs
+    from microscope_plugin.integrations import load as load_mod
+    truth = json.load(open(os.path.join(small_run, 'truth.json')))
+    (bug,) = [f['nf'] for f in truth['faults'] if f['kind'] == 'bug']
+    topo, files = resolve_inputs([small_run])
+    params = DiagnosisParams()
+    trace, result = run_diagnosis(topo, files, params)
+    cid = ingest.ensure_collection(db, 'default', topo, 'in-process')
+    for f in files:
+        ingest.ingest_path(db, cid, f)
+    with db.begin() as s:
+        c = dbapi.get_collection(s, cid)
+        start, end = c.start_ns, c.end_ns + 1
+    conf = servicelib.make_conf(str(db.engine.url), tmp_path)
+    load = load_mod.nf_load(trace, params, start, end, 10_000_000)
+    did = jobs.store_computed(db, conf, cid, result, params, start, end,
+                              load=load)
+    with db.begin() as s:
+        hints = dbapi.list_scaling_hints(s, did)
+        assert [(h.action, h.nf) for h in hints] == [('HEAL', bug)]
