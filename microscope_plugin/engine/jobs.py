@@ -134,6 +134,7 @@ def finalize(db, diagnosis_id, conf):
     except Exception as e:  # a pattern failure must not lose the diagnosis
         LOG.exception('patterns of %s failed', diagnosis_id)
         patterns = 'failed: %s' % e
+    hints, hint_note = outcomes.store_hints(db, diagnosis_id, conf)
     with db.begin() as s:
         diag = dbapi.get_diagnosis(s, diagnosis_id)
         tasks = dbapi.tasks_of(s, diagnosis_id)
@@ -150,9 +151,10 @@ def finalize(db, diagnosis_id, conf):
                             n_victims=int(n_victims or 0),
                             n_relations=int(n_rel or 0), summary=summary,
                             timings=timings, finished_at=models.utcnow())
-    # hints and alarms after the diagnosis is stored and visible: a
-    # receiver sees a finished diagnosis behind the evidence link
-    notes = outcomes.after_diagnosis(db, diagnosis_id, conf)
+    # alarms once the diagnosis is visible as succeeded: a receiver finds
+    # it behind the evidence link (hints were stored before, above)
+    notes = dict(outcomes.send_alarms(db, diagnosis_id, conf, hints),
+                 hints=hint_note)
     with db.begin() as s:
         diag = dbapi.get_diagnosis(s, diagnosis_id)
         dbapi.set_diagnosis(s, diagnosis_id,

@@ -49,17 +49,24 @@ def event(session, diagnosis_id, conf, hints):
             'alarms': docs, 'hints': hint_docs}
 
 
-def after_diagnosis(db, diagnosis_id, conf):
-    """Hints, then alarms; returns a short note for the job's timings.
-    Failures are logged and noted, never raised: the diagnosis stands."""
-    notes = {}
+def store_hints(db, diagnosis_id, conf):
+    """(hints, note): derived and stored *before* the diagnosis is marked
+    succeeded, so whoever sees it succeeded also sees its hints.  A
+    failure is logged and noted, never raised: the diagnosis stands."""
     try:
         with db.begin() as s:
             hints = compute_hints(s, diagnosis_id, conf)
-        notes['hints'] = len(hints)
+        return hints, len(hints)
     except Exception as e:
         LOG.exception('scaling hints of %s', diagnosis_id)
-        notes['hints'], hints = 'failed: %s' % e, []
+        return [], 'failed: %s' % e
+
+
+def send_alarms(db, diagnosis_id, conf, hints):
+    """Queue the alarms (and hints) of a diagnosis already marked
+    succeeded, so a receiver finds it behind the evidence link; returns a
+    note for the job's timings."""
+    notes = {}
     try:
         with db.begin() as s:
             ev = event(s, diagnosis_id, conf, hints)

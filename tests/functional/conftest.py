@@ -6,6 +6,7 @@ from microscope_plugin.api import policies
 from microscope_plugin.cmd import api as api_cmd
 from microscope_plugin.db import migration
 from microscope_plugin.db import session
+from microscope_plugin.integrations import delivery
 from tests import servicelib
 
 
@@ -43,6 +44,7 @@ def api(tmp_path, sqlite_url):
     server.server_close()
     if engine is not None:
         engine.stop()
+    delivery.stop_all()   # no alarm thread outlives the test
     policies.reset()
     session.dispose_all()
 

@@ -80,9 +80,12 @@ def test_hint_queries_are_checked(api):
     assert st == 400 and r['error']['field'] == 'marker'
 
 
-def test_in_process_diagnosis_stores_hints_too(db, small_run, tmp_path):
+def test_in_process_diagnosis_stores_hints_too(db, small_run, tmp_path,
+                                               monkeypatch):
     """``microscope demo``'s path: a diagnosis computed in this process and
-    stored as a finished job gets the same hints as an engine's."""
+    stored as a finished job gets the same hints as an engine's; and they
+    are stored before the diagnosis is marked succeeded (a client polling
+    for "succeeded" once found no hints yet)."""
     from microscope_plugin import ingest
     from microscope_plugin.cli.diagnose import resolve_inputs, run_diagnosis
     from microscope_plugin.db import api as dbapi
@@ -102,8 +105,17 @@ def test_in_process_diagnosis_stores_hints_too(db, small_run, tmp_path):
         start, end = c.start_ns, c.end_ns + 1
     conf = servicelib.make_conf(str(db.engine.url), tmp_path)
     load = load_mod.nf_load(trace, params, start, end, 10_000_000)
+    seen = []
+    set_diagnosis = dbapi.set_diagnosis
+
+    def spy(session, diagnosis_id, **values):
+        if values.get('state') == dbapi.SUCCEEDED:
+            seen.append(len(dbapi.list_scaling_hints(session, diagnosis_id)))
+        return set_diagnosis(session, diagnosis_id, **values)
+    monkeypatch.setattr(dbapi, 'set_diagnosis', spy)
     did = jobs.store_computed(db, conf, cid, result, params, start, end,
                               load=load)
     with db.begin() as s:
         hints = dbapi.list_scaling_hints(s, did)
         assert [(h.action, h.nf) for h in hints] == [('HEAL', bug)]
+    assert seen == [1]
