@@ -105,3 +105,14 @@ def wait_diagnosis(client, did, timeout=300):
         time.sleep(0.2)
     raise AssertionError('diagnosis %s still %s after %ds'
                          % (did, d['state'], timeout))
+
+
+def diagnose_run(client, run_dir):
+    """Upload a run, diagnose the whole collection through the API and
+    wait; returns the succeeded diagnosis."""
+    _, coll = upload_run(client, run_dir)
+    st, d = client.post('/v1/diagnoses', json={'collection_id': coll['id']})
+    assert st == 202, d
+    d = wait_diagnosis(client, d['id'])
+    assert d['state'] == 'succeeded', d
+    return d

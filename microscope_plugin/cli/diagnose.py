@@ -41,6 +41,14 @@ def resolve_inputs(paths, topology=None):
     return topo, files
 
 
+def add_input_arguments(parser):
+    """The record files to diagnose, as ``resolve_inputs`` takes them."""
+    parser.add_argument('paths', nargs='+',
+                        help='A run directory or record files (.msr).')
+    parser.add_argument('--topology', default=None,
+                        help='Topology JSON (NFs, peak rates, edges).')
+
+
 def add_diagnosis_options(parser):
     parser.add_argument('--diagnoser', default='microscope',
                         help='Diagnoser plugin (microscope.diagnosers).')
@@ -131,10 +139,7 @@ class Diagnose(Command):
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        parser.add_argument('paths', nargs='+',
-                            help='A run directory or record files (.msr).')
-        parser.add_argument('--topology', default=None,
-                            help='Topology JSON (NFs, peak rates, edges).')
+        add_input_arguments(parser)
         parser.add_argument('--out', default=None,
                             help='Where to write diagnosis.json (default: the '
                                  'run directory, or the current one).')

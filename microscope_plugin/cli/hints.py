@@ -12,6 +12,7 @@ import numpy as np
 from microscope_plugin import conf
 from microscope_plugin.cli.base import Command
 from microscope_plugin.cli.diagnose import (add_diagnosis_options,
+                                            add_input_arguments,
                                             params_from_args, resolve_inputs,
                                             run_diagnosis)
 from microscope_plugin.cli.progress import Progress
@@ -47,10 +48,7 @@ class Hints(Command):
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        parser.add_argument('paths', nargs='+',
-                            help='A run directory or record files (.msr).')
-        parser.add_argument('--topology', default=None,
-                            help='Topology JSON (NFs, peak rates, edges).')
+        add_input_arguments(parser)
         parser.add_argument('--json', action='store_true',
                             help='Print the hints as JSON.')
         add_diagnosis_options(parser)

@@ -27,11 +27,7 @@ OVERLOAD = {
 
 
 def diagnose(client, run_dir):
-    _, coll = servicelib.upload_run(client, run_dir)
-    st, d = client.post('/v1/diagnoses', json={'collection_id': coll['id']})
-    assert st == 202, d
-    d = servicelib.wait_diagnosis(client, d['id'])
-    assert d['state'] == 'succeeded', d
+    d = servicelib.diagnose_run(client, run_dir)
     st, hints = client.get('/v1/diagnoses/%s/scaling_hints' % d['id'])
     assert st == 200
     return d, hints['scaling_hints']

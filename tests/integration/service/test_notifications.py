@@ -56,15 +56,6 @@ def api_with_notifications(tmp_path, rabbit_url):
     session.dispose_all()
 
 
-def diagnose(client, run):
-    _, coll = servicelib.upload_run(client, run)
-    st, d = client.post('/v1/diagnoses', json={'collection_id': coll['id']})
-    assert st == 202, d
-    d = servicelib.wait_diagnosis(client, d['id'])
-    assert d['state'] == 'succeeded'
-    return d
-
-
 def test_diagnosis_end_and_alarms_reach_a_listener(api_with_notifications,
                                                    rabbit_url, small_run):
     start, topic, _ = api_with_notifications
@@ -76,7 +67,7 @@ def test_diagnosis_end_and_alarms_reach_a_listener(api_with_notifications,
         executor='threading')
     listener.start()
     try:
-        d = diagnose(client, small_run)
+        d = servicelib.diagnose_run(client, small_run)
         end = time.monotonic() + 30
         while time.monotonic() < end:
             with sink.lock:
@@ -110,7 +101,7 @@ def test_unreachable_broker_is_bounded_and_recorded(api_with_notifications,
     start, topic, db_url = api_with_notifications
     dead = receivers.dead_url().replace('http://', 'rabbit://guest:guest@')
     client, conf = start(dead + '/')
-    d = diagnose(client, small_run)
+    d = servicelib.diagnose_run(client, small_run)
     db = session.Database.from_url(db_url)
 
     def rows():
