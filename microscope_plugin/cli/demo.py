@@ -70,6 +70,11 @@ def store_in_catalog(config, name, topology, files, result, params,
                                 config.hints.window_ms * 1_000_000)
     did = jobs.store_computed(db, config, cid, result, params, start, end,
                               load=load)
+    if db.backend == 'sqlite':
+        # fold SQLite's write-ahead log (as large as the run's results)
+        # into the database file instead of leaving it beside it
+        with db.engine.connect() as c:
+            c.exec_driver_sql('PRAGMA wal_checkpoint(TRUNCATE)')
     return db.engine.url.render_as_string(hide_password=True), cid, did
 
 
