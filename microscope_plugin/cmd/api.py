@@ -9,10 +9,11 @@ import sys
 import threading
 from wsgiref import simple_server
 
-from oslo_config import cfg
+
 from oslo_log import log
 
 from microscope_plugin import conf
+from microscope_plugin.cmd import start_service
 
 LOG = log.getLogger(__name__)
 
@@ -49,18 +50,7 @@ def make_server(config, host=None, port=None):
 
 
 def main(argv=None):
-    try:
-        conf.CONF(sys.argv[1:] if argv is None else argv,
-                  project='microscope', prog='microscope-api')
-    except cfg.Error as e:
-        sys.stderr.write('microscope-api: %s\n' % e)
-        return 2
-    log.setup(conf.CONF, 'microscope-api')
-    from microscope_plugin.integrations import plugins
-    try:
-        plugins.check_conf(conf.CONF)
-    except plugins.PluginConfigError as e:
-        sys.stderr.write('microscope-api: %s\n' % e)
+    if start_service(argv, 'microscope-api'):
         return 2
     server, engine = make_server(conf.CONF)
     host, port = server.server_address[:2]

@@ -9,10 +9,10 @@ import signal
 import sys
 import threading
 
-from oslo_config import cfg
 from oslo_log import log
 
 from microscope_plugin import conf
+from microscope_plugin.cmd import start_service
 
 LOG = log.getLogger(__name__)
 
@@ -45,17 +45,7 @@ def _child(argv):
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
-    try:
-        conf.CONF(argv, project='microscope', prog='microscope-engine')
-    except cfg.Error as e:
-        sys.stderr.write('microscope-engine: %s\n' % e)
-        return 2
-    log.setup(conf.CONF, 'microscope-engine')
-    from microscope_plugin.integrations import plugins
-    try:
-        plugins.check_conf(conf.CONF)
-    except plugins.PluginConfigError as e:
-        sys.stderr.write('microscope-engine: %s\n' % e)
+    if start_service(argv, 'microscope-engine'):
         return 2
     n = conf.CONF.engine.workers
     if n == 1:
