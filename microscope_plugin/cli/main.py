@@ -5,19 +5,13 @@ entry-point namespace (setup.cfg); configuration comes from oslo.config
 (``--config-file``), logging from oslo.log.
 """
 import sys
-import warnings
 
-# oslo.messaging (imported for the engine's options) pulls in oslo.service's
-# eventlet backend, which warns on import; the offline commands never use
-# eventlet, so the warning would only bury their output.
-warnings.filterwarnings('ignore', message=r'\s*Eventlet is deprecated')
+from cliff import app
+from cliff import commandmanager
+from oslo_config import cfg
+from oslo_log import log
 
-from cliff import app  # noqa: E402
-from cliff import commandmanager  # noqa: E402
-from oslo_config import cfg  # noqa: E402
-from oslo_log import log  # noqa: E402
-
-from microscope_plugin import conf  # noqa: E402
+from microscope_plugin import conf
 
 VERSION = '0.1'
 

@@ -7,9 +7,15 @@ configuration and URL per process, so the API's client and an in-process worker 
 """
 import importlib
 import threading
+import warnings
 
-import oslo_messaging
-from oslo_messaging import opts as om_opts
+# oslo.messaging pulls in oslo.service's eventlet backend, which warns on
+# import; Microscope never runs on eventlet, and the warning would bury the
+# first lines of every command that imports this module.
+warnings.filterwarnings('ignore', message=r'\s*Eventlet is deprecated')
+
+import oslo_messaging  # noqa: E402
+from oslo_messaging import opts as om_opts  # noqa: E402
 
 NAMESPACE = 'microscope.engine'
 VERSION = '1.0'
