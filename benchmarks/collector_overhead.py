@@ -18,7 +18,7 @@ cost alone), and with the shim and the dumper writing record files; the
 collector's cost in ns per forwarded packet (1/pps_with - 1/pps_without);
 the same in CPU time of testpmd's forwarding thread per forwarded packet
 (robust to other processes sharing the CPUs); the bytes written per
-packet record and the records the collector dropped (ring full).  Targets (issue 3): at most
+packet record and the records the collector dropped (ring full).  Targets: at most
 5 ns per packet, at most 2.0 bytes per packet record, no drops while the
 dumper keeps up.
 

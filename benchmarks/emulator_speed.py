@@ -6,7 +6,7 @@
 Prints wall time per stage (emulate, write record files, counterfactual
 runs for the ground truth), CPU time, peak memory (max RSS), and the record files'
 bytes per packet-record (a packet in one rx or tx burst record, entry-tap
-records included) and per packet-hop.  Target (issue): paper16, 5 s,
+records included) and per packet-hop.  Target: paper16, 5 s,
 <= 30 s and <= 4 GB on one core.
 """
 import argparse

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Engine speed on a paper-scale trace (issue 4): 16 NFs, 1.2 Mpps, 5 s.
+"""Engine speed on a paper-scale trace: 16 NFs, 1.2 Mpps, 5 s.
 
 Times, on one core, every stage from record files to diagnosed victims
 (99th-percentile latency and lost packets):

@@ -1,4 +1,4 @@
-"""Vendor blame-resolution reports and the NF DAG page (issue: give each
+"""Vendor blame-resolution reports and the NF DAG page (to give each
 party of the §1 blame game evidence it can act on).
 
     inputs = report.from_run_dir('run/')           # or from_result / dbsource
