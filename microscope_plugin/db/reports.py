@@ -3,6 +3,7 @@ causes ranked first for them, and chosen victims' documents."""
 import sqlalchemy as sa
 
 from microscope_plugin.db import models as m
+from microscope_plugin.db import results
 
 
 def report_victims(session, diagnosis_id, start_ns=None, end_ns=None):
@@ -41,10 +42,12 @@ def culprit_victim_scores(session, diagnosis_id, scope_vendor=None):
             for k, n, vn, s, f in session.execute(stmt)]
 
 
-def victim_documents(session, diagnosis_id, ids):
-    """The stored documents (``detail``) of victims ``ids``."""
+def documents_of_victims(session, diagnosis_id, ids, types):
+    """The documents of victims ``ids`` (see
+    :func:`~microscope_plugin.db.results.victim_documents`), by id."""
     if not ids:
         return []
     V = m.Victim
-    return [dict(d, id=i) for i, d in session.execute(sa.select(V.id, V.detail).where(
-        V.diagnosis_id == diagnosis_id, V.id.in_(list(ids))).order_by(V.id))]
+    rows = session.scalars(sa.select(V).where(
+        V.diagnosis_id == diagnosis_id, V.id.in_(list(ids))).order_by(V.id))
+    return results.victim_documents(session, diagnosis_id, list(rows), types)

@@ -14,7 +14,9 @@ def store_task_results(session, diagnosis_id, task_seq, victims,
                        rel_ints, rel_floats, int_columns, float_columns,
                        aggregation_input=None):
     """Victims (dicts with kind, nf, vendor, time_ns, latency_ns, detail and
-    causes: list of cause dicts) and the task's relation arrays."""
+    causes: list of cause dicts) and the task's relation arrays.  A
+    victim's ``detail`` holds what the columns and ``causes`` rows do not
+    (its packet); :func:`victim_documents` puts the two back together."""
     V, C = m.Victim, m.Cause
     ids = []
     for start in range(0, len(victims), CHUNK):
@@ -96,6 +98,43 @@ def get_victim(session, diagnosis_id, victim_id, vendor=None):
     if row is None:
         raise errors.NotFound('victim', victim_id, 'victim_id')
     return row
+
+
+def _cause_document(c, types):
+    """A ``causes`` row in the shape of a victim document's cause
+    (``DiagnosisResult.victim_json``)."""
+    return {'rank': c.rank, 'kind': c.kind, 'nf': c.nf,
+            'nf_type': types.get(c.nf, 'source'),
+            'score': round(c.score, 3), 'share': round(c.share, 4),
+            'start_ns': c.start_ns, 'end_ns': c.end_ns,
+            'culprit_packets': c.culprit_packets, 'flows': c.flows}
+
+
+def victim_documents(session, diagnosis_id, victims, types):
+    """The documents of victim rows ``victims`` as the CLI prints them: the
+    row's ``detail`` with ``id`` (the row's), kind, nf, time, latency and
+    the ranked causes read from ``causes``.  ``types``: NF name -> NF
+    type.  A detail that still carries its causes (rows stored before
+    causes were kept only in ``causes``) is used as it is."""
+    need = [r.id for r in victims if 'causes' not in (r.detail or {})]
+    by_victim = {}
+    C = m.Cause
+    for start in range(0, len(need), CHUNK):
+        for c in session.scalars(sa.select(C).where(
+                C.diagnosis_id == diagnosis_id,
+                C.victim_id.in_(need[start:start + CHUNK]))
+                .order_by(C.victim_id, C.rank)):
+            by_victim.setdefault(c.victim_id, []).append(
+                _cause_document(c, types))
+    docs = []
+    for r in victims:
+        d = dict(r.detail or {})
+        d.update(id=r.id, kind=r.kind, nf=r.nf, time_ns=r.time_ns,
+                 latency_ns=r.latency_ns)
+        if 'causes' not in d:
+            d['causes'] = by_victim.get(r.id, [])
+        docs.append(d)
+    return docs
 
 
 def list_causes(session, diagnosis_id, vendor=None, nf=None, kind=None,

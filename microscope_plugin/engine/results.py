@@ -1,9 +1,11 @@
 """A :class:`DiagnosisResult` as rows for the database, in bulk.
 
-Each victim's document has exactly the shape of
-``DiagnosisResult.victim_json`` (the CLI's and the API's shape); it is
-built for all victims at once (one ranking, one compiled culprit-flow
-pass) instead of once per victim.
+A victim's row and its causes' rows, put together again by
+:func:`microscope_plugin.db.results.victim_documents`, give exactly the
+shape of ``DiagnosisResult.victim_json`` (the CLI's and the API's shape);
+``detail`` keeps only what has no column (the victim's packet), so the
+causes are not stored twice.  Rows are built for all victims at once (one
+ranking, one compiled culprit-flow pass) instead of once per victim.
 """
 import numpy as np
 
@@ -46,35 +48,25 @@ def victim_rows(result, vendors, max_causes=MAX_CAUSES,
         pk = int(V.pkt[v])
         nf = result.names[int(V.nf[v])]
         lat = int(V.latency_ns[v]) if V.latency_ns[v] >= 0 else None
-        causes, docs = [], []
+        causes = []
         for x in range(starts[v], starts[v + 1]):
             c = keep[x]
             k = int(C.culprit[c])
             cnf = result.nf_name(k)
             flows = [dict(flow(int(f)), packets=int(m))
                      for f, m in zip(fl[x], cnt[x]) if f >= 0]
-            doc = {'rank': int(C.rank[c]), 'kind': CAUSE_KINDS[int(C.kind[c])],
-                   'nf': cnf,
-                   'nf_type': result.types[k] if k >= 0 else 'source',
-                   'score': round(float(C.score[c]), 3),
-                   'share': round(float(C.share[c]), 4),
-                   'start_ns': int(C.t0[c]), 'end_ns': int(C.t1[c]),
-                   'culprit_packets': int(tot[x]), 'flows': flows}
-            docs.append(doc)
-            causes.append({'rank': doc['rank'], 'kind': doc['kind'], 'nf': cnf,
+            causes.append({'rank': int(C.rank[c]),
+                           'kind': CAUSE_KINDS[int(C.kind[c])], 'nf': cnf,
                            'vendor': vendors.get(cnf, ''),
                            'score': float(C.score[c]),
                            'share': float(C.share[c]),
-                           'start_ns': doc['start_ns'], 'end_ns': doc['end_ns'],
-                           'culprit_packets': doc['culprit_packets'],
-                           'flows': flows})
-        detail = {'id': v, 'kind': KIND_NAMES[int(V.kind[v])], 'nf': nf,
-                  'time_ns': int(V.t_ns[v]), 'latency_ns': lat,
-                  'packet': {'flow': flow(int(A.p_flow[pk])), 'ipid': None},
-                  'causes': docs}
-        rows.append({'kind': detail['kind'], 'nf': nf,
-                     'vendor': vendors.get(nf, ''), 'time_ns': detail['time_ns'],
-                     'latency_ns': lat, 'detail': detail, 'causes': causes})
+                           'start_ns': int(C.t0[c]), 'end_ns': int(C.t1[c]),
+                           'culprit_packets': int(tot[x]), 'flows': flows})
+        rows.append({'kind': KIND_NAMES[int(V.kind[v])], 'nf': nf,
+                     'vendor': vendors.get(nf, ''), 'time_ns': int(V.t_ns[v]),
+                     'latency_ns': lat, 'causes': causes,
+                     'detail': {'packet': {'flow': flow(int(A.p_flow[pk])),
+                                           'ipid': None}}})
     return rows
 
 

@@ -50,7 +50,7 @@ def from_db(db, diagnosis_id, scope=dbapi.ALL, start_ns=None, end_ns=None,
         for _inc, sel in incident_victims(times, incs, top_incidents):
             slow = sel[np.argsort(-lat[sel], kind='stable')]
             ids += [victims[i][0] for i in spread(slow, nfs, per_incident)]
-        docs = dbapi.victim_documents(s, diagnosis_id, ids)
+        docs = dbapi.documents_of_victims(s, diagnosis_id, ids, types)
         summary = dict(diag.summary or {}, victims=diag.n_victims,
                        relations=diag.n_relations, diagnoser=diag.diagnoser)
         collection_id = coll.id

@@ -26,14 +26,23 @@ def _redact(cause, vendor, vendors):
     return dict(cause, nf=None, vendor=None, flows=[], redacted=True)
 
 
-def victim_dict(row, vendor=None, vendors=None):
-    d = dict(row.detail)
-    d['id'] = row.id
-    d['vendor'] = row.vendor
-    d['task'] = row.task_seq
+def victim_dict(row, doc, vendor=None, vendors=None):
+    """Victim ``row`` as the API shows it: its document (see
+    db.results.victim_documents) with its vendor and task."""
+    d = dict(doc, vendor=row.vendor, task=row.task_seq)
     if vendor is not None:
         d['causes'] = [_redact(c, vendor, vendors) for c in d['causes']]
     return d
+
+
+def _victim_dicts(session, diag, rows, vendor):
+    """The API documents of victim ``rows`` of diagnosis ``diag``."""
+    nfs = dbapi.nfs_of(session, dbapi.get_collection(
+        session, diag.collection_id).topology_id)
+    vendors = {n.name: n.vendor for n in nfs}
+    docs = dbapi.victim_documents(session, diag.id, rows,
+                                  {n.name: n.type for n in nfs})
+    return [victim_dict(r, d, vendor, vendors) for r, d in zip(rows, docs)]
 
 
 def cause_dict(row, vendor=None):
@@ -66,15 +75,13 @@ class VictimsController(Resource):
                                      diagnosis_id)
             if scope.vendor is not None and q.get('vendor') not in (
                     None, scope.vendor):
-                return page('victims', [], victim_dict, q)
+                return page('victims', [], None, q)
             rows = dbapi.list_victims(
                 s, diag.id, scope.vendor or q.get('vendor'), q.get('nf'),
                 q.get('kind'), q.get('start_ns'), q.get('end_ns'), q['limit'],
                 _id_marker(q))
-            vendors = dbapi.vendor_map(s, dbapi.get_collection(
-                s, diag.collection_id).topology_id) if scope.vendor else {}
-        return page('victims', rows,
-                    lambda r: victim_dict(r, scope.vendor, vendors), q)
+            docs = _victim_dicts(s, diag, rows, scope.vendor)
+        return page('victims', docs, dict, q, key=lambda d: d['id'])
 
     @pecan.expose('json')
     def get_one(self, diagnosis_id, victim_id, **kw):
@@ -84,9 +91,7 @@ class VictimsController(Resource):
             scope, diag = _diagnosis(s, 'microscope:victim:list',
                                      diagnosis_id)
             row = dbapi.get_victim(s, diag.id, vid, scope.vendor)
-            vendors = dbapi.vendor_map(s, dbapi.get_collection(
-                s, diag.collection_id).topology_id) if scope.vendor else {}
-        return victim_dict(row, scope.vendor, vendors)
+            return _victim_dicts(s, diag, [row], scope.vendor)[0]
 
 
 class CausesController(Resource):
