@@ -11,9 +11,11 @@ from microscope_plugin.emulator.run import emulate
 from microscope_plugin.emulator.scenario import (  # noqa: F401
     ScenarioError, list_presets, load_scenario, parse_scenario)
 from microscope_plugin.emulator.truth import attribute_windowed, write_truth
+from microscope_plugin.trace.writer import BLOCK_PACKETS
 
 
-def run_to_directory(scenario, out_dir, counterfactual=True, block_packets=65536,
+def run_to_directory(scenario, out_dir, counterfactual=True,
+                     block_packets=BLOCK_PACKETS,
                      tick_ns=16, progress=None):
     """Emulate, write record files + topology + truth; return a summary."""
     say = progress or (lambda *a: None)

@@ -18,7 +18,7 @@ import numpy as np
 from microscope_plugin.emulator.run import EPOCH_NS
 from microscope_plugin.trace import format as fmt
 from microscope_plugin.trace.records import Bursts, Packets
-from microscope_plugin.trace.writer import write_records
+from microscope_plugin.trace.writer import BLOCK_PACKETS, write_records
 
 HOST_TSC_BASE = 1 << 40
 
@@ -122,7 +122,8 @@ def _tsc_hz(tick_ns):
     return hz
 
 
-def write_outputs(em, out_dir, block_packets=65536, tick_ns=16, progress=None):
+def write_outputs(em, out_dir, block_packets=BLOCK_PACKETS, tick_ns=16,
+                  progress=None):
     """Write record files and topology; returns the file list.
 
     ``em.record_rows[name]`` receives the packet row of every packet

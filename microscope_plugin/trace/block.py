@@ -151,6 +151,32 @@ def _tuple_index(dist):
     return entry[ptr]
 
 
+def payload_columns(bursts, packets):
+    """The payload columns of a block (docs/record-format.md, in order) as
+    ``{name: bytes}``, before compression."""
+    streams, stream_idx = _stream_table(bursts)
+    tsc = bursts.tsc.astype(np.int64)
+    ts_delta = np.diff(tsc, prepend=tsc[:1])
+    if np.any(ts_delta < 0):
+        bad = int(np.argmax(ts_delta < 0))
+        raise ValueError('burst %d of the block is older than burst %d: '
+                         'timestamps must not decrease within a block '
+                         '(write one block per producer)' % (bad, bad - 1))
+    kind, literal, deltas = _ipid_codes(bursts, packets)
+    codes = kind | np.where(packets.has_tuple, fmt.CODE_HAS_TUPLE, 0).astype(np.uint8)
+    tdict, tidx = _tuple_dict(packets)
+    return {'streams': streams,
+            'timestamps': codec.varint_encode(ts_delta),
+            'burst_stream': stream_idx.tobytes(),
+            'burst_counts': codec.varint_encode(bursts.count),
+            'burst_max_pkts': codec.varint_encode(bursts.max_pkts),
+            'packet_codes': codes.tobytes(),
+            'literal_ipids': codec.planes_encode(literal, 2),
+            'ipid_refs': codec.varint_encode(codec.zigzag_encode(deltas)),
+            'tuple_dict': tdict,
+            'tuple_refs': tidx}
+
+
 def encode_block(bursts, packets, dropped_packets=0, dropped_bursts=0,
                  compress=True, level=6):
     """Return the bytes of one block holding ``bursts`` and their packets."""
@@ -160,31 +186,10 @@ def encode_block(bursts, packets, dropped_packets=0, dropped_bursts=0,
                          % (int(bursts.count.sum()), npk))
     if np.any(packets.has_tuple & ~packets.ipv4):
         raise ValueError('a 5-tuple is only recorded for IPv4 packets')
-    streams, stream_idx = _stream_table(bursts)
     tsc = bursts.tsc.astype(np.uint64)
     first_tsc = int(tsc[0]) if nb else 0
     last_tsc = int(tsc.max()) if nb else 0
-    ts_delta = np.diff(tsc.astype(np.int64), prepend=np.int64(first_tsc))
-    if np.any(ts_delta < 0):
-        bad = int(np.argmax(ts_delta < 0))
-        raise ValueError('burst %d of the block is older than burst %d: '
-                         'timestamps must not decrease within a block '
-                         '(write one block per producer)' % (bad, bad - 1))
-    kind, literal, deltas = _ipid_codes(bursts, packets)
-    codes = kind | np.where(packets.has_tuple, fmt.CODE_HAS_TUPLE, 0).astype(np.uint8)
-    tdict, tidx = _tuple_dict(packets)
-    payload = b''.join([
-        streams,
-        codec.varint_encode(ts_delta),
-        stream_idx.tobytes(),
-        codec.varint_encode(bursts.count),
-        codec.varint_encode(bursts.max_pkts),
-        codes.tobytes(),
-        codec.planes_encode(literal, 2),
-        codec.varint_encode(codec.zigzag_encode(deltas)),
-        tdict,
-        tidx,
-    ])
+    payload = b''.join(payload_columns(bursts, packets).values())
     raw_size = len(payload)
     codec_id = fmt.CODEC_RAW
     if compress:

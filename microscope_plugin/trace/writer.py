@@ -5,6 +5,8 @@ import numpy as np
 
 from microscope_plugin.trace import block
 
+BLOCK_PACKETS = 65536   # packets per block write_records aims at
+
 
 class RecordWriter:
     """Write a record file block by block.
@@ -56,7 +58,7 @@ class RecordWriter:
             self.abort()
 
 
-def write_records(path, header, bursts, packets, block_packets=65536,
+def write_records(path, header, bursts, packets, block_packets=BLOCK_PACKETS,
                   compress=True):
     """Write whole columns to ``path``, cutting blocks at burst boundaries.
 
