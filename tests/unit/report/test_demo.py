@@ -1,6 +1,7 @@
 """The README's main command stores its run in the embedded catalog and
 ends by writing the report and saying where (0.3 s of traffic: the
 preset's faults start at 0.2 s)."""
+import json
 import os
 
 from microscope_plugin.cli.main import main
@@ -37,3 +38,18 @@ def test_demo_stores_the_run_and_ends_with_the_report(tmp_path, capsys):
             assert coll.name == 'demo-paper16-0.3s'
     finally:
         db.engine.dispose()
+    # the stored diagnosis gives the same report as the run directory
+    assert main(['--config-file', str(cfg), 'report', '--diagnosis', did,
+                 '--no-pdf', '--json', '--out', str(tmp_path / 'db'),
+                 '--name', 'stored']) == 0
+    text = capsys.readouterr().out
+    named = [x.split(' % of ')[0] for x in lines + text.splitlines()
+             if x.startswith('Named first: ')]
+    assert len(named) == 2 and named[0] == named[1], named
+    model = json.load(open(tmp_path / 'db' / 'stored.json'))
+    assert model['meta']['source'] == 'diagnosis %s' % did
+    evidence = [v for inc in model['incidents'] for v in inc['evidence']]
+    assert any(v['causes'] for v in evidence)   # read from the causes rows
+    assert main(['--config-file', str(cfg), 'report', '--diagnosis',
+                 '00000000-0000-0000-0000-000000000000', '--no-pdf']) == 2
+    assert '--diagnosis: ' in capsys.readouterr().err
