@@ -118,9 +118,17 @@ class Dispatcher:
         return False
 
     def stop(self):
+        """Stop the delivery threads, then close the sinks' connections."""
         self._stop.set()
         for t in self._threads:
             t.join(timeout=5)
+        with self._lock:
+            sinks, self._sinks = self._sinks or [], None
+        for sink in sinks:
+            try:
+                sink.close()
+            except Exception:
+                LOG.exception('closing alarm sink %s', sink.name)
 
 
 _DISPATCHERS = {}

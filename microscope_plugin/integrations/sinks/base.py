@@ -31,6 +31,10 @@ class AlarmSink(abc.ABC):
         """Deliver one message; return the receiver's status (or None)
         or raise :class:`SinkError`."""
 
+    def close(self):
+        """Release what the sink holds open (connections); the service
+        calls it when it stops delivering."""
+
 
 def post_json(url, body, timeout, headers=None):
     """POST ``body`` as JSON; the HTTP status, or SinkError."""

@@ -45,6 +45,13 @@ class NotificationSink(base.AlarmSink):
                     self.conf, url=url)
             return self._transport
 
+    def close(self):
+        with _LOCK:
+            transport, self._transport, self._notifier = \
+                self._transport, None, None
+        if transport is not None:
+            transport.cleanup()
+
     def messages(self, event):
         out = [('microscope.diagnosis.end', dict(
             event['diagnosis'], alarms=event['alarms'],

@@ -94,6 +94,12 @@ def test_diagnosis_end_and_alarms_reach_a_listener(api_with_notifications,
         {a['nf'] for a in ended['alarms'] if a['isRootCause']}
     victims = by_type.get('microscope.alarm.victim', [])
     assert all(not p['isRootCause'] for _, p, _ in victims)
+    # stopping the service closes the sink's broker connections: no
+    # heartbeat thread is left to log into a closed stream
+    delivery.stop_all()
+    left = [t.name for t in threading.enumerate()
+            if t.name == 'Rabbit-heartbeat' and t.is_alive()]
+    assert left == []
 
 
 def test_unreachable_broker_is_bounded_and_recorded(api_with_notifications,
