@@ -45,7 +45,12 @@ import dataclasses
 
 import numpy as np
 
-from microscope_plugin.aggregation import _kernels as kern
+from microscope_plugin.aggregation._compress_kernels import compress, compress_pairs
+from microscope_plugin.aggregation._hash_kernels import hash_factorize
+from microscope_plugin.aggregation._pair_kernels import (contain_ids, pair_members,
+                                                         pair_weights)
+from microscope_plugin.aggregation._tree_kernels import (closure_ids, deepest_containing,
+                                                         enumerate_closed, tree_parents)
 from microscope_plugin.aggregation.hierarchy import PortHierarchy
 
 #: Relative tolerance on threshold comparisons (sums of floats).
@@ -106,8 +111,8 @@ class Tree:
 
     def deepest(self, values):
         """Id of the deepest node containing each value (-1 if none)."""
-        return kern.deepest_containing(self.lo, self.hi, self.parent.astype(np.int64),
-                                       np.asarray(values, dtype=np.int64))
+        return deepest_containing(self.lo, self.hi, self.parent.astype(np.int64),
+                                  np.asarray(values, dtype=np.int64))
 
 
 @dataclasses.dataclass
@@ -146,11 +151,11 @@ def factorize(cols, cards):
     for c, k in zip(cols, cards):
         k = max(int(k), 1)
         if card * k >= 1 << 62:
-            acc, first = kern.hash_factorize(acc)
+            acc, first = hash_factorize(acc)
             card = first.size
         acc = acc * k + np.asarray(c, dtype=np.int64)
         card *= k
-    return kern.hash_factorize(acc)
+    return hash_factorize(acc)
 
 
 def factorize_values(*cols):
@@ -158,7 +163,7 @@ def factorize_values(*cols):
     addresses): each column is first given dense ids."""
     dense, cards = [], []
     for c in cols:
-        inv, first = kern.hash_factorize(np.asarray(c).astype(np.int64))
+        inv, first = hash_factorize(np.asarray(c).astype(np.int64))
         dense.append(inv)
         cards.append(first.size)
     return factorize(dense, cards)
@@ -232,7 +237,7 @@ def _virtual_tree(h, keys):
         lo, hi = h.unkey(keys)
     tout = (np.searchsorted(lo, hi, side='right') - 1).astype(np.int64)
     assert tout[0] == keys.size - 1, 'virtual tree without a single root'
-    parent, depth = kern.tree_parents(tout)
+    parent, depth = tree_parents(tout)
     leaf = h.level_of(lo, hi) == h.levels - 1
     return Tree(keys, lo, hi, tout, parent, depth, leaf)
 
@@ -326,8 +331,8 @@ def core(prep, dims=None, force_root=False, max_clusters=5_000_000):
         K = nodes.shape[0]
         dsum = depth[np.arange(D)[None, :], nodes].sum(axis=1)
         order = np.lexsort((-dsum, cpart))      # specific first, per partition
-        reported, sc, att = kern.compress(nodes, cpart, isroot, moff, mem, Ws, tout,
-                                          order, thr, bool(force_root))
+        reported, sc, att = compress(nodes, cpart, isroot, moff, mem, Ws, tout,
+                                     order, thr, bool(force_root))
         sel = np.flatnonzero(reported)
         out.append((nodes[sel], sc[sel], wsum[sel], att[sel], cpart[sel], K))
     del pstart
@@ -343,7 +348,7 @@ def core(prep, dims=None, force_root=False, max_clusters=5_000_000):
 
 
 def _enumerate(R, W, pstart, thr, parent, tout, max_clusters):
-    """Closed candidate clusters (see :func:`_kernels.enumerate_closed`),
+    """Closed candidate clusters (see :func:`_tree_kernels.enumerate_closed`),
     retrying with larger buffers when they run out."""
     M, D = R.shape
     cap = min(max(4096, 4 * M), max_clusters)
@@ -356,8 +361,8 @@ def _enumerate(R, W, pstart, thr, parent, tout, max_clusters):
         isroot = np.zeros(cap, np.bool_)
         moff = np.zeros(cap + 1, np.int64)
         mem = np.empty(mcap, np.int32)
-        K = kern.enumerate_closed(R, W, pstart, thr, parent, tout, nodes, wsum, cpart,
-                                  core, isroot, moff, mem)
+        K = enumerate_closed(R, W, pstart, thr, parent, tout, nodes, wsum, cpart,
+                             core, isroot, moff, mem)
         if K >= 0:
             return (nodes[:K], wsum[:K], cpart[:K], isroot[:K], moff[:K + 1],
                     mem[:moff[K]])
@@ -402,7 +407,7 @@ def side_atoms(T, cards, C, tout):
     exactly the same clusters share an atom.  Returns ``(atom per tuple,
     ptr, idx, number of atoms)``; atom a lies in ``idx[ptr[a]:ptr[a+1]]``."""
     inv, first = factorize([T[:, i] for i in range(T.shape[1])], cards)
-    tin = kern.contain_ids(np.ascontiguousarray(T[first], dtype=np.int64), C, tout)
+    tin = contain_ids(np.ascontiguousarray(T[first], dtype=np.int64), C, tout)
     packed = np.packbits(tin, axis=1)
     void = np.ascontiguousarray(packed).view(
         np.dtype((np.void, packed.shape[1]))).ravel()
@@ -419,14 +424,14 @@ def _side(prep, dims, max_clusters):
     res = core(prep, dims, False, max_clusters)
     parent, tout, depth = prep.arrays(dims)
     T = np.ascontiguousarray(prep.R[:, dims])
-    root = kern.closure_ids(T, np.arange(T.shape[0]), parent, tout).astype(np.int64)
+    root = closure_ids(T, np.arange(T.shape[0]), parent, tout).astype(np.int64)
     C = res.ids
     if not np.any(np.all(C == root, axis=1)):
         C = np.vstack([C, root[None, :]])
     C = np.ascontiguousarray(C)
     cards = [prep.trees[d].size for d in dims]
     atom, ptr, idx, n_atoms = side_atoms(T, cards, C, tout)
-    sub = kern.contain_ids(C, C, tout)
+    sub = contain_ids(C, C, tout)
     dsum = depth[np.arange(len(dims))[None, :], C].sum(axis=1).astype(np.int64)
     return dict(ids=C, res=res, atom=atom, ptr=ptr, idx=idx, sub=sub, depth=dsum,
                 atoms=n_atoms, dims=dims, tout=tout, cards=cards)
@@ -471,8 +476,8 @@ def pair_search(prep, max_clusters=5_000_000, split=6):
     ea = (ukey // vs['atoms']).astype(np.int64)
     eb = (ukey % vs['atoms']).astype(np.int64)
     nc, nv = cs['ids'].shape[0], vs['ids'].shape[0]
-    pw = kern.pair_weights(ea, eb, ew, cs['ptr'], cs['idx'], vs['ptr'], vs['idx'],
-                           nc, nv)
+    pw = pair_weights(ea, eb, ew, cs['ptr'], cs['idx'], vs['ptr'], vs['idx'],
+                      nc, nv)
     hv = (pw >= thr_eff) & (pw > 0)
     pc, pv = np.nonzero(hv)
     K = pc.size
@@ -481,13 +486,13 @@ def pair_search(prep, max_clusters=5_000_000, split=6):
                               'threshold' % max_clusters)
     pid = np.full((nc, nv), -1, dtype=np.int64)
     pid[pc, pv] = np.arange(K)
-    moff, mem = kern.pair_members(ea, eb, cs['ptr'], cs['idx'], vs['ptr'], vs['idx'],
-                                  pid)
+    moff, mem = pair_members(ea, eb, cs['ptr'], cs['idx'], vs['ptr'], vs['idx'],
+                             pid)
     dsum = cs['depth'][pc] + vs['depth'][pv]
     order = np.argsort(-dsum, kind='stable')          # specific first
-    reported, score, att = kern.compress_pairs(pc.astype(np.int64), pv.astype(np.int64),
-                                               order, moff, mem, ew, cs['sub'],
-                                               vs['sub'], thr_eff)
+    reported, score, att = compress_pairs(pc.astype(np.int64), pv.astype(np.int64),
+                                          order, moff, mem, ew, cs['sub'],
+                                          vs['sub'], thr_eff)
     sel = np.flatnonzero(reported)
     ids = np.hstack([cs['ids'][pc[sel]], vs['ids'][pv[sel]]]).astype(np.int64)
     lo_, hi_ = node_intervals(prep, list(range(D)), ids)

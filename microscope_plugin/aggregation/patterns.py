@@ -28,7 +28,8 @@ import time
 
 import numpy as np
 
-from microscope_plugin.aggregation import _kernels as kern
+from microscope_plugin.aggregation._hash_kernels import hash_factorize
+from microscope_plugin.aggregation._pair_kernels import pattern_row_stats
 from microscope_plugin.aggregation import hhh
 from microscope_plugin.aggregation.hierarchy import (NFHierarchy, PortHierarchy,
                                                      PrefixHierarchy,
@@ -240,7 +241,7 @@ def domain_values(records, nf_hier, fields=FIELDS):
 
 
 def _group_index(group):
-    inv, first = kern.hash_factorize(group.astype(np.int64))
+    inv, first = hash_factorize(group.astype(np.int64))
     return inv, first.size
 
 
@@ -384,7 +385,7 @@ def _row_stats(state, vals, records, npat):
     ct = records.c_t_ns[ok][order]
     vt = records.v_t_ns[ok][order]
     cnt = np.diff(np.append(starts, ok.size)).astype(np.int64)
-    return kern.pattern_row_stats(
+    return pattern_row_stats(
         ca[first].astype(np.int64), va[first].astype(np.int64), cnt,
         np.minimum.reduceat(ct, starts), np.maximum.reduceat(ct, starts),
         np.minimum.reduceat(vt, starts), np.maximum.reduceat(vt, starts),
