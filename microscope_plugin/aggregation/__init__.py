@@ -11,7 +11,7 @@ definition it implements is in docs/aggregation.md.
 from microscope_plugin.aggregation.bugflows import (  # noqa: F401
     BUG_FLOWS, BugFlowReport, FlowAggregate, patterns_for_bug_flows)
 from microscope_plugin.aggregation import report  # noqa: F401
-from microscope_plugin.aggregation.hhh import TooManyClusters  # noqa: F401
+from microscope_plugin.aggregation.hhh_types import TooManyClusters  # noqa: F401
 from microscope_plugin.aggregation.patterns import (  # noqa: F401
     AggregationParams, AggregationResult, Pattern, aggregate)
 from microscope_plugin.aggregation.records import (  # noqa: F401

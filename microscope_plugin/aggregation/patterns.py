@@ -18,7 +18,7 @@
    culprit and victim halves (plus each side's root), and the compressed
    HHH over the twelve fields restricted to pairs of those halves gives
    the patterns (the paper's observation that a significant pattern's
-   halves are significant on their own side; see :func:`hhh.pair_search`).
+   halves are significant on their own side; see :func:`hhh_pairs.pair_search`).
 
 ``two_step=False`` runs the second step on the rows directly.  The exact
 definition is in docs/aggregation.md.
@@ -30,7 +30,8 @@ import numpy as np
 
 from microscope_plugin.aggregation._hash_kernels import hash_factorize
 from microscope_plugin.aggregation._pair_kernels import pattern_row_stats
-from microscope_plugin.aggregation import hhh
+from microscope_plugin.aggregation import hhh, hhh_pairs, hhh_prepare
+from microscope_plugin.aggregation.factorize import factorize, factorize_values
 from microscope_plugin.aggregation.hierarchy import (NFHierarchy, PortHierarchy,
                                                      PrefixHierarchy,
                                                      ProtoHierarchy,
@@ -252,8 +253,8 @@ def _side_rows(part, P, vals):
          | vals[:, 1].astype(np.uint64)).view(np.int64)
     b = (vals[:, 2] << 40) | (vals[:, 3] << 24) | (vals[:, 4] << 16)
     if vals[:, 5].max(initial=0) < (1 << 16):
-        return hhh.factorize_values(part, a, b | vals[:, 5])
-    return hhh.factorize_values(part, a, b, vals[:, 5])
+        return factorize_values(part, a, b | vals[:, 5])
+    return factorize_values(part, a, b, vals[:, 5])
 
 
 def _two_step(records, hiers, vals, params, stats):
@@ -294,14 +295,14 @@ def _two_step(records, hiers, vals, params, stats):
     fw = np.bincount(finv, weights=w, minlength=ffirst.size)
     fg = g[ffirst]
     fvals = vals[ffirst, :6]
-    cprep = hhh.prepare(hiers[:6], fvals, fvals, fw, None, [thr])
-    vprep = hhh.prepare(hiers[6:], res.lo, res.hi, res.attributed, None, [thr])
+    cprep = hhh_prepare.prepare(hiers[:6], fvals, fvals, fw, None, [thr])
+    vprep = hhh_prepare.prepare(hiers[6:], res.lo, res.hi, res.attributed, None, [thr])
     # per group: distinct reduced culprit records (shares) and victim
     # records (attributed scores)
-    ci, cf = hhh.factorize([fg, cprep.row_record], [G, cprep.W.size])
+    ci, cf = factorize([fg, cprep.row_record], [G, cprep.W.size])
     cshare = np.bincount(ci, weights=fw / gw[fg], minlength=cf.size)
     cgrp, crec = fg[cf], cprep.row_record[cf]
-    vi, vf = hhh.factorize([res.part, vprep.row_record], [G, vprep.W.size])
+    vi, vf = factorize([res.part, vprep.row_record], [G, vprep.W.size])
     vatt = np.bincount(vi, weights=res.attributed, minlength=vf.size)
     vgrp, vrec = res.part[vf], vprep.row_record[vf]
     # expand group by group: every culprit record x every victim record
@@ -315,8 +316,8 @@ def _two_step(records, hiers, vals, params, stats):
     vi2 = np.repeat(np.arange(vgrp.size), reps)
     first = np.cumsum(reps) - reps
     ci2 = cstart[vgrp[vi2]] + (np.arange(vi2.size) - first[vi2])
-    prep = hhh.combine_sides(cprep, crec[ci2], vprep, vrec[vi2],
-                             cshare[ci2] * vatt[vi2])
+    prep = hhh_pairs.combine_sides(cprep, crec[ci2], vprep, vrec[vi2],
+                                   cshare[ci2] * vatt[vi2])
     stats['intermediate_patterns'] = int(vi2.size)
     stats['expand_s'] = time.perf_counter() - t1
     return prep
@@ -343,10 +344,10 @@ def aggregate(records, catalog, params=None):
     if params.two_step:
         prep = _two_step(records, hiers, vals, params, stats)
     else:
-        prep = hhh.prepare(hiers, vals, vals, records.weight, None,
-                           [params.threshold * total])
+        prep = hhh_prepare.prepare(hiers, vals, vals, records.weight, None,
+                                   [params.threshold * total])
     t1 = time.perf_counter()
-    res, side_stats, state = hhh.pair_search(prep, params.max_clusters)
+    res, side_stats, state = hhh_pairs.pair_search(prep, params.max_clusters)
     stats['step2_s'] = time.perf_counter() - t1
     stats.update(side_stats)
     stats['step2_records'] = res.n_records
@@ -377,9 +378,9 @@ def _row_stats(state, vals, records, npat):
     atoms = []
     for side in (state['culprit'], state['victim']):
         T = np.ascontiguousarray(ids[ok][:, side['dims']])
-        atoms.append(hhh.side_atoms(T, side['cards'], side['ids'], side['tout']))
+        atoms.append(hhh_pairs.side_atoms(T, side['cards'], side['ids'], side['tout']))
     (ca, cptr, cidx, nca), (va, vptr, vidx, nva) = atoms
-    inv, first = hhh.factorize([ca, va], [nca, nva])
+    inv, first = factorize([ca, va], [nca, nva])
     order = np.argsort(inv, kind='stable')
     starts = np.searchsorted(inv[order], np.arange(first.size))
     ct = records.c_t_ns[ok][order]

@@ -14,7 +14,7 @@ import dataclasses
 
 import numpy as np
 
-from microscope_plugin.aggregation import hhh
+from microscope_plugin.aggregation.factorize import factorize_values
 from microscope_plugin.aggregation.records import SOURCE_TYPE
 
 SOURCE_LABEL = 'Traffic sources'
@@ -144,7 +144,7 @@ def time_gaps(records, weighted=False):
         return TimeGapCDF(np.zeros(0, np.int64), np.zeros(0), weighted)
     cols = [records.group, records.v_src, records.v_dst, records.v_sport,
             records.v_dport, records.v_proto, records.v_nf, records.v_t_ns]
-    inv, first = hhh.factorize_values(*cols)
+    inv, first = factorize_values(*cols)
     ct = np.full(first.size, np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(ct, inv, records.c_t_ns)
     gap = records.v_t_ns[first] - ct

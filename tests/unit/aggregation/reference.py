@@ -4,7 +4,7 @@ import itertools
 
 import numpy as np
 
-from microscope_plugin.aggregation.hhh import REL_TOL
+from microscope_plugin.aggregation.hhh_types import REL_TOL
 
 
 def field_nodes(h, values):

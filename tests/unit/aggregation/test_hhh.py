@@ -5,7 +5,8 @@ import ipaddress
 import numpy as np
 import pytest
 
-from microscope_plugin.aggregation import hhh
+from microscope_plugin.aggregation import hhh, hhh_pairs
+from microscope_plugin.aggregation.factorize import factorize_values
 from microscope_plugin.aggregation.hierarchy import (NFHierarchy, PortHierarchy,
                                                      PrefixHierarchy,
                                                      ProtoHierarchy)
@@ -142,7 +143,7 @@ def test_pair_search_matches_brute_force(seed):
     hiers, pts, w = random_case(seed + 100, n=30)
     # two sides of two fields each: (src, sport) -> (proto, nf)
     thr = 0.08 * w.sum()
-    res, stats, _ = hhh.pair_hhh(hiers, pts, pts, w, thr, split=2)
+    res, stats, _ = hhh_pairs.pair_hhh(hiers, pts, pts, w, thr, split=2)
     exp = reference.brute_pairs(hiers, pts, w, thr, split=2)
     got = reference.as_dict(res)
     assert set(got) == set(exp)
@@ -185,7 +186,7 @@ def test_factorize_gives_dense_ids_of_distinct_rows():
     rng = np.random.default_rng(5)
     a = rng.integers(0, 7, 500)
     b = rng.integers(0, 3, 500) * (1 << 40)          # large, strided values
-    inv, first = hhh.factorize_values(a, b)
+    inv, first = factorize_values(a, b)
     assert np.array_equal(a[first][inv], a) and np.array_equal(b[first][inv], b)
     assert first.size == len(set(zip(a.tolist(), b.tolist())))
     # ids count in order of first appearance
