@@ -19,7 +19,8 @@ import tempfile
 import time
 
 from microscope_plugin import emulator
-from microscope_plugin.aggregation.patterns import AggregationParams, aggregate
+from microscope_plugin.aggregation.params import AggregationParams
+from microscope_plugin.aggregation.patterns import aggregate
 from microscope_plugin.diagnosis import DiagnosisParams, diagnose
 from microscope_plugin.diagnosis.relations import catalog, relation_records
 from microscope_plugin.trace.reconstruct import load_trace

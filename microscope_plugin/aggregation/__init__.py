@@ -12,8 +12,10 @@ from microscope_plugin.aggregation.bugflows import (  # noqa: F401
     BUG_FLOWS, BugFlowReport, FlowAggregate, patterns_for_bug_flows)
 from microscope_plugin.aggregation import report  # noqa: F401
 from microscope_plugin.aggregation.hhh_types import TooManyClusters  # noqa: F401
-from microscope_plugin.aggregation.patterns import (  # noqa: F401
-    AggregationParams, AggregationResult, Pattern, aggregate)
+from microscope_plugin.aggregation.params import AggregationParams  # noqa: F401
+from microscope_plugin.aggregation.pattern_types import (  # noqa: F401
+    AggregationResult, Pattern)
+from microscope_plugin.aggregation.patterns import aggregate  # noqa: F401
 from microscope_plugin.aggregation.records import (  # noqa: F401
     NFCatalog, RelationRecords)
 from microscope_plugin.aggregation.summaries import (  # noqa: F401

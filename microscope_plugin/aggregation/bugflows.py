@@ -13,8 +13,8 @@ import dataclasses
 import ipaddress
 
 from microscope_plugin.aggregation.hierarchy import PROTO_NUMBERS
-from microscope_plugin.aggregation.patterns import (AggregationParams,
-                                                    aggregate)
+from microscope_plugin.aggregation.params import AggregationParams
+from microscope_plugin.aggregation.patterns import aggregate
 
 #: The bug-triggering flows of §6.4.
 BUG_FLOWS = {'src': '100.0.0.1/32', 'dst': '32.0.0.1/32', 'proto': 'tcp',

@@ -14,7 +14,8 @@ from microscope_plugin.aggregation import (AggregationParams, RelationRecords,
                                            patterns_for_bug_flows,
                                            plot_time_gap_cdf, report,
                                            time_gaps)
-from microscope_plugin.aggregation.patterns import BYTE_PREFIXES, aggregate
+from microscope_plugin.aggregation.params import BYTE_PREFIXES
+from microscope_plugin.aggregation.patterns import aggregate
 from microscope_plugin.cli.base import Command, UserError
 
 
