@@ -25,6 +25,21 @@ def make_run(out_dir, duration_s=0.06, seed=1):
     return str(out_dir)
 
 
+def ingest_run(db, run_dir, project='p', name='r'):
+    """Ingest an emulated run into ``db`` directly (no API); returns
+    (collection id, start_ns, end_ns) with end_ns just past its last
+    record, the range a whole-run diagnosis covers."""
+    from microscope_plugin import ingest
+    from microscope_plugin.db import api as dbapi
+    topo = ingest.load_topology(os.path.join(run_dir, 'topology.json'))
+    cid = ingest.ensure_collection(db, project, topo, name)
+    for f in ingest.expand_paths([run_dir]):
+        ingest.ingest_path(db, cid, f)
+    with db.begin() as s:
+        c = dbapi.get_collection(s, cid)
+        return cid, c.start_ns, c.end_ns + 1
+
+
 def make_conf(db_url, state_path, **overrides):
     """A fresh ConfigOpts with Microscope's options and ``overrides``
     given as {'group.option': value}."""

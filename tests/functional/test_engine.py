@@ -1,12 +1,10 @@
 """Engine jobs on SQLite: splitting, claims, dead workers (retried or
 failed with a reason, never left running), the pattern step's skip."""
 import datetime
-import os
 
 import pytest
 import sqlalchemy as sa
 
-from microscope_plugin import ingest
 from microscope_plugin.db import api as dbapi
 from microscope_plugin.db import models
 from microscope_plugin.engine import jobs
@@ -21,16 +19,10 @@ def test_split_covers_the_range():
 
 @pytest.fixture
 def job(db, small_run):
-    topo = ingest.load_topology(os.path.join(small_run, 'topology.json'))
-    cid = ingest.ensure_collection(db, 'p', topo, 'r')
-    for f in ingest.expand_paths([small_run]):
-        ingest.ingest_path(db, cid, f)
+    cid, start, end = servicelib.ingest_run(db, small_run)
     with db.begin() as s:
-        c = dbapi.get_collection(s, cid)
-        d = dbapi.create_diagnosis(s, 'p', cid, 'microscope', {}, c.start_ns,
-                                   c.end_ns + 1,
-                                   jobs.split(c.start_ns, c.end_ns + 1,
-                                              40_000_000))
+        d = dbapi.create_diagnosis(s, 'p', cid, 'microscope', {}, start, end,
+                                   jobs.split(start, end, 40_000_000))
         return d.id, [t.id for t in dbapi.tasks_of(s, d.id)]
 
 

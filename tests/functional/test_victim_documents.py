@@ -1,11 +1,8 @@
 """Victims are stored once: the row's ``detail`` keeps the packet, the
 ranked causes live only in ``causes``; put back together they are the
 documents the engine computed (``DiagnosisResult.victim_json``)."""
-import os
-
 import sqlalchemy as sa
 
-from microscope_plugin import ingest
 from microscope_plugin.db import api as dbapi
 from microscope_plugin.db import models
 from microscope_plugin.engine import jobs
@@ -15,13 +12,7 @@ from tests import servicelib
 def _stored(db, small_run, tmp_path):
     from microscope_plugin.cli.diagnose import resolve_inputs, run_diagnosis
     from microscope_plugin.diagnosis import DiagnosisParams
-    topo = ingest.load_topology(os.path.join(small_run, 'topology.json'))
-    cid = ingest.ensure_collection(db, 'p', topo, 'r')
-    for f in ingest.expand_paths([small_run]):
-        ingest.ingest_path(db, cid, f)
-    with db.begin() as s:
-        c = dbapi.get_collection(s, cid)
-        start, end = c.start_ns, c.end_ns + 1
+    cid, start, end = servicelib.ingest_run(db, small_run)
     topo, files = resolve_inputs([small_run])
     params = DiagnosisParams()
     _, result = run_diagnosis(topo, files, params)
