@@ -98,6 +98,17 @@ def run_diagnosis(topo, files, params, diagnoser='microscope', progress=None):
     return trace, d.diagnose(trace, params, progress=say)
 
 
+def diagnose_arguments(args):
+    """(params, trace, result) of the records and options given on the
+    command line (:func:`add_input_arguments`,
+    :func:`add_diagnosis_options`), with progress lines."""
+    topo, files = resolve_inputs(args.paths, args.topology)
+    params = params_from_args(args)
+    trace, result = run_diagnosis(topo, files, params, args.diagnoser,
+                                  Progress())
+    return params, trace, result
+
+
 def write_result(result, incs, out_dir, victims=1000, patterns=None):
     """diagnosis.json (summary, params, incidents, first victims, evidence:
     the slowest victims of the largest incidents, patterns) and
@@ -149,10 +160,7 @@ class Diagnose(Command):
         return parser
 
     def take_action(self, args):
-        topo, files = resolve_inputs(args.paths, args.topology)
-        params = params_from_args(args)
-        trace, result = run_diagnosis(topo, files, params, args.diagnoser,
-                                      Progress())
+        _params, trace, result = diagnose_arguments(args)
         incs = incidents_mod.incidents(result)
         patterns = run_patterns(result)
         out = args.out or (args.paths[0] if os.path.isdir(args.paths[0]) else '.')

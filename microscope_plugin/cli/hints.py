@@ -13,9 +13,7 @@ from microscope_plugin import conf
 from microscope_plugin.cli.base import Command
 from microscope_plugin.cli.diagnose import (add_diagnosis_options,
                                             add_input_arguments,
-                                            params_from_args, resolve_inputs,
-                                            run_diagnosis)
-from microscope_plugin.cli.progress import Progress
+                                            diagnose_arguments)
 from microscope_plugin.diagnosis import kernel as K
 from microscope_plugin.integrations import hints as hints_mod
 from microscope_plugin.integrations import load as load_mod
@@ -55,10 +53,7 @@ class Hints(Command):
         return parser
 
     def take_action(self, args):
-        topo, files = resolve_inputs(args.paths, args.topology)
-        params = params_from_args(args)
-        trace, result = run_diagnosis(topo, files, params, args.diagnoser,
-                                      Progress())
+        params, trace, result = diagnose_arguments(args)
         hints = derive(trace, result, params)
         if args.json:
             self.app.stdout.write(json.dumps(hints, indent=1) + '\n')
