@@ -41,12 +41,18 @@ def fault_check(trace, result, out):
     return rows, ranks
 
 
+DEMO_WORKER = 'microscope-demo'   # the "worker" of the diagnoses it stores
+
+
 def store_in_catalog(config, name, topology, files, result, params,
                      progress, trace=None):
     """Ingest the run's record files into the embedded catalog (the SQLite
     database of ``[database] connection``, brought to the current schema)
     and record the diagnosis as a finished job, so ``microscope-api``
-    serves it.  Returns (database URL, collection id, diagnosis id)."""
+    serves it.  The diagnosis an earlier demo stored for the same run is
+    replaced (diagnoses made through the API are kept), so re-running the
+    demo does not grow the catalog.  Returns (database URL, collection
+    id, diagnosis id)."""
     from microscope_plugin import ingest
     from microscope_plugin.db import api as dbapi
     from microscope_plugin.db import migration
@@ -68,8 +74,12 @@ def store_in_catalog(config, name, topology, files, result, params,
         from microscope_plugin.integrations import load as load_mod
         load = load_mod.nf_load(trace, params, start, end,
                                 config.hints.window_ms * 1_000_000)
+    with db.begin() as s:
+        for old in dbapi.diagnoses_stored_by(s, cid, DEMO_WORKER):
+            progress('store', 'replacing diagnosis %s of an earlier demo' % old)
+            dbapi.delete_diagnosis_rows(s, old)
     did = jobs.store_computed(db, config, cid, result, params, start, end,
-                              load=load)
+                              worker=DEMO_WORKER, load=load)
     if db.backend == 'sqlite':
         # fold SQLite's write-ahead log (as large as the run's results)
         # into the database file instead of leaving it beside it

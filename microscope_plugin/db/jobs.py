@@ -84,6 +84,14 @@ def list_diagnoses(session, scope=ALL, limit=100, marker=None, state=None,
     return rows(session, stmt, D)
 
 
+def diagnoses_stored_by(session, collection_id, worker):
+    """Ids of the diagnoses of a collection whose tasks ``worker`` ran."""
+    D, T = m.Diagnosis, m.DiagnosisTask
+    return list(session.scalars(
+        sa.select(D.id).join(T, T.diagnosis_id == D.id).where(
+            D.collection_id == collection_id, T.worker == worker).distinct()))
+
+
 def delete_diagnosis_rows(session, diagnosis_id):
     for model in (m.Cause, m.Victim, m.CausalRelations, m.Pattern,
                   m.ScalingHint, m.Alarm, m.DiagnosisTask):
