@@ -253,42 +253,23 @@ def decode_block(buf, offset, path):
     Returns ``(bursts, packets, dropped_packets, dropped_bursts, size)``.
     Raises :class:`RecordFormatError` naming ``path`` and the block offset.
     """
-    hsize = fmt.BLOCK_HEADER.size + fmt.BLOCK_CRC.size
-    if len(buf) - offset < hsize:
-        raise fmt.RecordFormatError(path, offset, 'truncated block header '
-                                    '(%d of %d bytes)' % (len(buf) - offset, hsize))
-    (magic, psize, raw_size, nb, npk, ntup, first_tsc, _last, dpk, dbu,
-     codec_id) = fmt.BLOCK_HEADER.unpack_from(buf, offset)
-    if magic != fmt.BLOCK_MAGIC:
-        raise fmt.RecordFormatError(path, offset, 'bad block magic %r' % magic)
-    if psize > fmt.MAX_BLOCK_PAYLOAD or raw_size > fmt.MAX_BLOCK_PAYLOAD:
-        raise fmt.RecordFormatError(path, offset, 'implausible block size %d'
-                                    % max(psize, raw_size))
-    start = offset + hsize
-    if len(buf) < start + psize:
-        raise fmt.RecordFormatError(path, offset, 'truncated block: payload '
-                                    'needs %d bytes, %d left'
-                                    % (psize, len(buf) - start))
-    stored = bytes(buf[start:start + psize])
-    (crc,) = fmt.BLOCK_CRC.unpack_from(buf, offset + fmt.BLOCK_HEADER.size)
-    head = bytes(buf[offset:offset + fmt.BLOCK_HEADER.size])
-    if zlib.crc32(stored, zlib.crc32(head)) != crc:
-        raise fmt.RecordFormatError(path, offset, 'block checksum mismatch')
-    if codec_id == fmt.CODEC_ZLIB:
+    h = fmt.check_block(buf, offset, path)
+    start = offset + fmt.BLOCK_HEAD
+    stored = bytes(buf[start:start + h.payload_size])
+    payload = stored
+    if h.codec == fmt.CODEC_ZLIB:
         try:
             payload = zlib.decompress(stored)
         except zlib.error as e:
             raise fmt.RecordFormatError(path, offset, 'zlib: %s' % e)
-    elif codec_id == fmt.CODEC_RAW:
-        payload = stored
-    else:
-        raise fmt.RecordFormatError(path, offset, 'unknown codec %d' % codec_id)
-    if len(payload) != raw_size:
+    if len(payload) != h.raw_size:
         raise fmt.RecordFormatError(path, offset, 'payload is %d bytes, header '
-                                    'says %d' % (len(payload), raw_size))
+                                    'says %d' % (len(payload), h.raw_size))
     bursts, packets = _decode_payload(_Cursor(payload, path, offset),
-                                      nb, npk, ntup, first_tsc)
-    return bursts, packets, dpk, dbu, hsize + psize
+                                      h.n_bursts, h.n_packets, h.n_tuples,
+                                      h.first_tsc)
+    return (bursts, packets, h.dropped_packets, h.dropped_bursts,
+            fmt.BLOCK_HEAD + h.payload_size)
 
 
 def _decode_payload(cur, nb, npk, ntup, first_tsc):

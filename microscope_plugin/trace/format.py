@@ -7,6 +7,7 @@ so a truncated or corrupt file stays readable up to its last good block.
 """
 import dataclasses
 import struct
+import typing
 import zlib
 
 MAGIC = b'MSCOPREC'
@@ -38,6 +39,7 @@ CODE_HAS_TUPLE = 0x04
 HEADER_FIXED = struct.Struct('<8sHHBBHQQqII')     # 48 bytes
 BLOCK_HEADER = struct.Struct('<4sIIIIIQQIIB3x')   # 52 bytes, then CRC u32
 BLOCK_CRC = struct.Struct('<I')
+BLOCK_HEAD = BLOCK_HEADER.size + BLOCK_CRC.size     # header + CRC, 56 bytes
 STREAM = struct.Struct('<HHB')
 MAX_NAME = 255
 MAX_BLOCK_PAYLOAD = 256 << 20
@@ -142,3 +144,54 @@ def unpack_header(buf, path):
     return FileHeader(nf_name=names[0], host=names[1], tsc_hz=tsc_hz,
                       anchor_tsc=anchor_tsc, anchor_unix_ns=anchor_ns,
                       role=role, flags=flags, version=version), size
+
+
+class BlockHead(typing.NamedTuple):
+    """A block header's fields (docs/record-format.md, "Block")."""
+    payload_size: int
+    raw_size: int
+    n_bursts: int
+    n_packets: int
+    n_tuples: int
+    first_tsc: int
+    last_tsc: int
+    dropped_packets: int
+    dropped_bursts: int
+    codec: int
+    crc32: int
+
+
+def check_block(buf, offset, path):
+    """Check the framing of the block at ``buf[offset:]``: a whole header
+    with the block magic, plausible sizes, a known codec, the whole
+    stored payload, and the CRC-32 over header and payload.
+
+    Returns its :class:`BlockHead`; raises :class:`RecordFormatError`
+    naming ``path`` and the block's offset.  The payload itself is not
+    decoded.
+    """
+    left = len(buf) - offset
+    if left < BLOCK_HEAD:
+        raise RecordFormatError(path, offset, 'truncated block header '
+                                '(%d of %d bytes)' % (left, BLOCK_HEAD))
+    magic, *fields = BLOCK_HEADER.unpack_from(buf, offset)
+    (crc,) = BLOCK_CRC.unpack_from(buf, offset + BLOCK_HEADER.size)
+    head = BlockHead(*fields, crc)
+    if magic != BLOCK_MAGIC:
+        raise RecordFormatError(path, offset, 'bad block magic %r' % magic)
+    if max(head.payload_size, head.raw_size) > MAX_BLOCK_PAYLOAD:
+        raise RecordFormatError(path, offset, 'implausible block size %d'
+                                % max(head.payload_size, head.raw_size))
+    if head.codec not in (CODEC_RAW, CODEC_ZLIB):
+        raise RecordFormatError(path, offset, 'unknown codec %d' % head.codec)
+    if head.payload_size > left - BLOCK_HEAD:
+        raise RecordFormatError(path, offset, 'truncated block: payload '
+                                'needs %d bytes, %d left'
+                                % (head.payload_size, left - BLOCK_HEAD))
+    start = offset + BLOCK_HEAD
+    with memoryview(buf) as view:   # released before any error: buf may be an mmap
+        got = zlib.crc32(view[start:start + head.payload_size],
+                         zlib.crc32(view[offset:offset + BLOCK_HEADER.size]))
+    if got != crc:
+        raise RecordFormatError(path, offset, 'block checksum mismatch')
+    return head

@@ -10,14 +10,11 @@ block is then caught at ingest instead of at diagnosis).
 import dataclasses
 import hashlib
 import os
-import zlib
 
 import numpy as np
 
 from microscope_plugin.trace import block as block_mod
 from microscope_plugin.trace import format as fmt
-
-BLOCK_HEAD = fmt.BLOCK_HEADER.size + fmt.BLOCK_CRC.size
 
 
 @dataclasses.dataclass
@@ -66,38 +63,18 @@ def scan_bytes(buf, path, verify=False):
                                     % header.anchor_tsc)
     head_bytes = bytes(buf[:offset])
     rows = []
-    view = memoryview(buf)
     while offset < size:
-        if size - offset < BLOCK_HEAD:
-            raise fmt.RecordFormatError(path, offset, 'truncated block header '
-                                        '(%d of %d bytes)'
-                                        % (size - offset, BLOCK_HEAD))
-        (magic, psize, raw_size, nb, npk, ntup, first_tsc, last_tsc, dpk, dbu,
-         codec_id) = fmt.BLOCK_HEADER.unpack_from(buf, offset)
-        if magic != fmt.BLOCK_MAGIC:
-            raise fmt.RecordFormatError(path, offset, 'bad block magic %r' % magic)
-        if psize > fmt.MAX_BLOCK_PAYLOAD or raw_size > fmt.MAX_BLOCK_PAYLOAD:
-            raise fmt.RecordFormatError(path, offset, 'implausible block size '
-                                        '%d' % max(psize, raw_size))
-        if codec_id not in (fmt.CODEC_RAW, fmt.CODEC_ZLIB):
-            raise fmt.RecordFormatError(path, offset, 'unknown codec %d' % codec_id)
-        end = offset + BLOCK_HEAD + psize
-        if end > size:
-            raise fmt.RecordFormatError(path, offset, 'truncated block: payload '
-                                        'needs %d bytes, %d left'
-                                        % (psize, size - offset - BLOCK_HEAD))
-        (crc,) = fmt.BLOCK_CRC.unpack_from(buf, offset + fmt.BLOCK_HEADER.size)
-        got = zlib.crc32(view[offset + BLOCK_HEAD:end],
-                         zlib.crc32(view[offset:offset + fmt.BLOCK_HEADER.size]))
-        if got != crc:
-            raise fmt.RecordFormatError(path, offset, 'block checksum mismatch')
+        h = fmt.check_block(buf, offset, path)
+        first_tsc, last_tsc = h.first_tsc, h.last_tsc
+        end = offset + fmt.BLOCK_HEAD + h.payload_size
         if last_tsc < first_tsc or last_tsc >= 1 << 63:
             raise fmt.RecordFormatError(path, offset, 'block time range %d..%d '
                                         'is not increasing' % (first_tsc, last_tsc))
         if verify:
             block_mod.decode_block(buf, offset, path)
-        rows.append((offset, end - offset, nb, npk, ntup, first_tsc, last_tsc,
-                     dpk, dbu, crc))
+        rows.append((offset, end - offset, h.n_bursts, h.n_packets,
+                     h.n_tuples, first_tsc, last_tsc, h.dropped_packets,
+                     h.dropped_bursts, h.crc32))
         offset = end
     cols = np.array(rows, dtype=np.int64).reshape(-1, 10)
     ends = cols[:, 6].astype(np.uint64)
